@@ -1,0 +1,1 @@
+"""The built-in plugins: ordinary zoo plugins, registered through the ``zoo`` entry-point group."""

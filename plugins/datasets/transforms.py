@@ -1,0 +1,69 @@
+"""pix2pix's preprocessing, applied with one draw of parameters to both images of a pair."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+from PIL import Image
+
+Preprocess = Literal["resize_and_crop", "crop", "scale_width", "scale_width_and_crop", "none"]
+
+
+@dataclass(frozen=True)
+class PairTransform:
+    """Resize, random crop and flip as the official ``--preprocess`` options do; the crop offset
+    and the flip are drawn once per pair so that input and target stay aligned."""
+
+    preprocess: Preprocess = "resize_and_crop"
+    load_size: int = 286
+    crop_size: int = 256
+    flip: bool = True
+
+    def resized_size(self, width: int, height: int) -> tuple[int, int]:
+        if self.preprocess == "resize_and_crop":
+            return self.load_size, self.load_size
+        if self.preprocess.startswith("scale_width"):
+            return self.load_size, max(self.crop_size, round(self.load_size * height / width))
+        return width, height
+
+    def check(self, width: int, height: int) -> str | None:
+        """Why an image of this size cannot be used, or None."""
+        if self.preprocess in ("resize_and_crop", "crop", "scale_width_and_crop"):
+            w, h = self.resized_size(width, height)
+            if w < self.crop_size or h < self.crop_size:
+                return (
+                    f"{w}x{h} after resizing is smaller than crop_size {self.crop_size}; "
+                    f"lower crop_size or raise load_size"
+                )
+        return None
+
+    def __call__(self, images: list[Image.Image], rng: torch.Generator) -> list[torch.Tensor]:
+        size = self.resized_size(*images[0].size)
+        crop = flip = None
+        if self.preprocess in ("resize_and_crop", "crop", "scale_width_and_crop"):
+            x = int(torch.randint(0, size[0] - self.crop_size + 1, (), generator=rng))
+            y = int(torch.randint(0, size[1] - self.crop_size + 1, (), generator=rng))
+            crop = (x, y, x + self.crop_size, y + self.crop_size)
+        if self.flip:
+            flip = bool(torch.rand((), generator=rng) < 0.5)
+        return [self._apply(image, size, crop, flip) for image in images]
+
+    @staticmethod
+    def _apply(image: Image.Image, size: tuple[int, int], crop: tuple | None, flip: bool | None) -> torch.Tensor:
+        if image.size != size:
+            image = image.resize(size, Image.Resampling.BICUBIC)
+        if crop:
+            image = image.crop(crop)
+        if flip:
+            image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        return to_tensor(image)
+
+
+def to_tensor(image: Image.Image) -> torch.Tensor:
+    """A PIL image as a float tensor (C, H, W) in [-1, 1]."""
+    array = np.asarray(image, dtype=np.float32)
+    array = array[..., None] if array.ndim == 2 else array
+    return torch.from_numpy(array.copy()).permute(2, 0, 1) / 127.5 - 1

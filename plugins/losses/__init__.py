@@ -1,0 +1,11 @@
+"""Built-in loss terms shared by the families."""
+
+from zoo import hookimpl
+
+from .adversarial import GANLoss
+from .pixel import L1Loss
+
+
+@hookimpl
+def zoo_losses():
+    return {"gan": GANLoss, "l1": L1Loss}

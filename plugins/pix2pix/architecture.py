@@ -1,0 +1,72 @@
+"""pix2pix (Isola et al., CVPR 2017): a conditional GAN with an L1 term, G(A) -> B judged as (A, B) pairs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch.utils.data import Dataset
+
+from zoo.architecture import Architecture, DiscriminatorOutput, LRSchedule, Phase
+from zoo.config import RunConfig, Settings
+from zoo.errors import ConfigError
+from zoo.registry import Registry
+
+from .convert import import_official
+from .pipeline import Pix2PixPipeline
+
+
+class Pix2PixSchedule(Settings):
+    """The paper's 100 epochs at the full rate, then 100 of linear decay to zero."""
+
+    epochs: int = 100
+    decay_epochs: int = 100
+
+
+class Pix2Pix(Architecture):
+    """Conditional GAN: a U-Net maps A to B, a PatchGAN judges (A, B) pairs; GAN + 100 x L1."""
+
+    paper = "Image-to-Image Translation with Conditional Adversarial Networks (Isola et al., CVPR 2017)"
+    pipeline = Pix2PixPipeline
+    importer = staticmethod(import_official)
+    Schedule = Pix2PixSchedule
+    defaults = {
+        "G": {"name": "unet_256"},
+        "D": {"name": "patchgan", "n_layers": 3},
+        "loss": {
+            "gan": {"name": "gan", "weight": 1.0, "mode": "vanilla", "d_scale": 0.5},
+            "l1": {"name": "l1", "weight": 100.0},
+        },
+        "optim": {"G": {"lr": 2e-4, "betas": (0.5, 0.999)}, "D": {"lr": 2e-4, "betas": (0.5, 0.999)}},
+        "data": {"name": "synthetic"},
+        "train": {"batch_size": 1},
+    }
+
+    def __init__(self, config: RunConfig, registry: Registry):
+        super().__init__(config, registry)
+        g, d = config.nets["G"].options, config.nets["D"].options
+        pair = g.get("input_nc", 3) + g.get("output_nc", 3)
+        if d.get("input_nc", pair) != pair:
+            raise ConfigError(
+                f"D.input_nc={d['input_nc']} but the discriminator sees input and output stacked: "
+                f"G.input_nc + G.output_nc = {pair}; set D.input_nc={pair}"
+            )
+
+    def phases(self, dataset: Dataset) -> list[Phase]:
+        s = self.config.schedule
+        return [
+            Phase(
+                "train",
+                s.epochs + s.decay_epochs,
+                unit="epoch",
+                steps=(("D", 1), ("G", 1)),
+                schedule=LRSchedule("linear", constant=s.epochs, decay=s.decay_epochs),
+            )
+        ]
+
+    def generate(self, batch: Mapping[str, Any]) -> dict[str, torch.Tensor]:
+        return {"fake": self.net("G")(batch["input"])}
+
+    def discriminate(self, batch: Mapping[str, Any], image: torch.Tensor) -> DiscriminatorOutput:
+        return [[self.net("D")(torch.cat([batch["input"], image], 1))]]

@@ -1,0 +1,79 @@
+"""The pix2pix discriminators: PatchGAN (70x70 with 3 layers) and the 1x1 PixelGAN."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from zoo.nn import NormName, init_weights, norm_layer
+from zoo.nn.init import InitName
+from zoo.nn.norm import uses_bias
+
+
+class NLayerDiscriminator(nn.Module):
+    """PatchGAN: 4x4 convolutions, ``n_layers`` of them stride 2, then two stride-1 ones.
+
+    Each output logit judges one patch of the input; three layers give the paper's 70x70
+    receptive field.
+    """
+
+    def __init__(self, input_nc: int = 6, ndf: int = 64, n_layers: int = 3, norm: NormName = "batch"):
+        super().__init__()
+        make_norm, bias = norm_layer(norm), uses_bias(norm)
+        layers: list[nn.Module] = [nn.Conv2d(input_nc, ndf, 4, stride=2, padding=1), nn.LeakyReLU(0.2, True)]
+        mult = 1
+        for n in range(1, n_layers + 1):
+            prev, mult = mult, min(2**n, 8)
+            stride = 2 if n < n_layers else 1
+            layers += [
+                nn.Conv2d(ndf * prev, ndf * mult, 4, stride=stride, padding=1, bias=bias),
+                make_norm(ndf * mult),
+                nn.LeakyReLU(0.2, True),
+            ]
+        layers.append(nn.Conv2d(ndf * mult, 1, 4, stride=1, padding=1))
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
+class PixelDiscriminator(nn.Module):
+    """1x1 PatchGAN: judges every pixel on its own (colour, not structure)."""
+
+    def __init__(self, input_nc: int = 6, ndf: int = 64, norm: NormName = "batch"):
+        super().__init__()
+        bias = uses_bias(norm)
+        self.net = nn.Sequential(
+            nn.Conv2d(input_nc, ndf, 1),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf, ndf * 2, 1, bias=bias),
+            norm_layer(norm)(ndf * 2),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf * 2, 1, 1, bias=bias),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+def patchgan(
+    input_nc: int = 6,
+    ndf: int = 64,
+    n_layers: int = 3,
+    norm: NormName = "batch",
+    init_type: InitName = "normal",
+    init_gain: float = 0.02,
+) -> NLayerDiscriminator:
+    """PatchGAN discriminator; n_layers=3 is the paper's 70x70 'basic' one."""
+    return init_weights(NLayerDiscriminator(input_nc, ndf, n_layers, norm), init_type, init_gain)
+
+
+def pixelgan(
+    input_nc: int = 6,
+    ndf: int = 64,
+    norm: NormName = "batch",
+    init_type: InitName = "normal",
+    init_gain: float = 0.02,
+) -> PixelDiscriminator:
+    """1x1 'pixel' PatchGAN discriminator."""
+    return init_weights(PixelDiscriminator(input_nc, ndf, norm), init_type, init_gain)

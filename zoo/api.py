@@ -1,0 +1,109 @@
+"""The Python entry points: build a configuration, train it, load what it made."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from zoo.config import RunConfig, load_file, parse_overrides, resolve
+from zoo.errors import ConfigError, ZooError
+from zoo.pipeline import CONFIG_NAME, Pipeline, from_folder
+from zoo.registry import Registry, get_registry
+from zoo.trainer import Trainer
+from zoo.trainer.checkpoint import CheckpointStore
+
+
+def make_config(
+    arch: str | None = None,
+    data: str | None = None,
+    config: str | Path | Mapping | None = None,
+    overrides: Iterable[str] = (),
+    registry: Registry | None = None,
+) -> RunConfig:
+    """A run configuration: ``arch``'s defaults, then ``config`` (a file or dict), then
+    ``--set``-style ``overrides`` such as ``"G.ngf=32"``; ``data`` names the data set."""
+    registry = registry or get_registry()
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    if config is not None:
+        source = str(config) if not isinstance(config, Mapping) else "config"
+        given = dict(config) if isinstance(config, Mapping) else load_file(config)
+        arch = arch or given.get("arch")
+        layers.append((source, {k: v for k, v in given.items() if k != "arch"}))
+    if data:
+        layers.append(("--data", {"data": {"name": data}}))
+    overrides = list(overrides)
+    if overrides:
+        layers.append(("--set", parse_overrides(overrides)))
+    if not arch:
+        raise ConfigError("no architecture named: pass --arch (see `zoo list architecture`)")
+    return resolve(arch, registry, layers)
+
+
+def train(
+    config: RunConfig | None = None,
+    out: str | Path | None = None,
+    resume: str | Path | None = None,
+    registry: Registry | None = None,
+) -> Path:
+    """Train ``config`` into the run folder ``out`` (default ``runs/<arch>-<time>``) and return it.
+
+    With ``resume`` (a run folder or a checkpoint folder) the run continues where it stopped,
+    with its saved configuration; a given ``config`` may differ from it only in ``train``.
+    """
+    registry = registry or get_registry()
+    if resume is not None:
+        resume = Path(resume)
+        run_dir = Path(out) if out else _run_dir_of(resume)
+        config = _resumable(config, run_dir, registry)
+    elif config is None:
+        raise ConfigError("nothing to train: pass a configuration (zoo.make_config) or resume a run")
+    else:
+        run_dir = Path(out) if out else Path("runs") / f"{config.arch}-{time.strftime('%Y%m%d-%H%M%S')}"
+    Trainer(config, run_dir, registry, resume=resume).fit()
+    return run_dir
+
+
+def load(path: str | Path, device: str | torch.device | None = None, registry: Registry | None = None) -> Pipeline:
+    """A ready-to-use, eval-mode pipeline from a saved model folder, a run folder (its latest
+    checkpoint) or a checkpoint folder."""
+    folder = Path(path)
+    registry = registry or get_registry()
+    if (folder / "checkpoints").is_dir():
+        latest = CheckpointStore(folder / "checkpoints", 1).latest()
+        if latest is None:
+            raise ZooError(f"{folder} is a run folder without a finished checkpoint yet")
+        folder = latest.path
+    if not (folder / CONFIG_NAME).is_file():
+        raise ZooError(
+            f"{path}: not a saved model, run or checkpoint folder (no {CONFIG_NAME}); "
+            f"pass the folder that `zoo train` or save_pretrained() wrote"
+        )
+    is_checkpoint = (folder / "training_state.pt").is_file()
+    return from_folder(folder, registry, device=device, prefixes_only=is_checkpoint)
+
+
+def _run_dir_of(resume: Path) -> Path:
+    """A checkpoint lives in ``<run>/checkpoints/<step>``; a run folder is itself."""
+    return resume.parent.parent if (resume / "meta.json").is_file() else resume
+
+
+def _resumable(config: RunConfig | None, run_dir: Path, registry: Registry) -> RunConfig:
+    """The run's saved configuration, or ``config`` if it differs from that only in ``train``."""
+    saved_path = run_dir / "config.yaml"
+    if not saved_path.is_file():
+        raise ZooError(f"cannot resume: {saved_path} is missing (is {run_dir} a zoo run folder?)")
+    saved = RunConfig.from_dict(load_file(saved_path), registry, source=str(saved_path))
+    if config is None:
+        return saved
+    ours, theirs = config.to_dict(), saved.to_dict()
+    changed = [k for k in theirs if k != "train" and ours.get(k) != theirs[k]]
+    if changed:
+        raise ConfigError(
+            f"cannot resume {run_dir} with a different {', '.join(changed)}; only train.* may change "
+            f"(drop the other options, or start a new run)"
+        )
+    return config

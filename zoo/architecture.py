@@ -1,0 +1,161 @@
+"""Architectures: a family's recipe and the glue that moves a batch through its networks.
+
+An architecture is a :class:`torch.nn.Module` subclass registered through the
+``zoo_architectures`` hook. Its class attributes are the recipe (which networks of which kind,
+which losses with which weights, optimizers, schedule and data set by default); its methods say
+how a batch flows through the networks and which phases training goes through. The trainer
+knows nothing else about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import torch
+from pydantic import BaseModel
+from torch import nn
+
+if TYPE_CHECKING:
+    from torch.utils.data import Dataset
+
+    from zoo.config import RunConfig
+    from zoo.convert import Importer
+    from zoo.pipeline import Pipeline
+    from zoo.registry import Registry
+
+DiscriminatorOutput = list[list[torch.Tensor]]
+"""Per discriminator scale, its intermediate features; the last one is the prediction."""
+
+
+@dataclass(frozen=True)
+class LRSchedule:
+    """Learning-rate factor over a phase, counted in the phase's units (epochs or iterations).
+
+    ``linear``: ``constant`` units at full rate, then ``decay`` units of linear decay towards
+    zero, as the official pix2pix code computes it. ``step``: multiplied by ``gamma`` at each
+    of the ``milestones``.
+    """
+
+    kind: Literal["constant", "linear", "step"] = "constant"
+    constant: int = 0
+    decay: int = 0
+    milestones: tuple[int, ...] = ()
+    gamma: float = 0.1
+
+    def factor(self, unit: int) -> float:
+        if self.kind == "linear":
+            return 1.0 - max(0, unit + 1 - self.constant) / float(self.decay + 1)
+        if self.kind == "step":
+            return self.gamma ** sum(unit >= m for m in self.milestones)
+        return 1.0
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A stretch of training with its own trainable parameters, optimizers and schedule.
+
+    ``steps`` are (parameter group, repeats) in the order they run each iteration;
+    ``share_forward`` computes the generator once per iteration for all of them (pix2pix),
+    otherwise every step draws a fresh output (SinGAN's repeated critic steps).
+    ``options`` are the architecture's own per-phase settings (a scale, a resolution...).
+    """
+
+    name: str
+    length: int
+    unit: Literal["epoch", "iteration"] = "epoch"
+    steps: tuple[tuple[str, int], ...] = (("D", 1), ("G", 1))
+    schedule: LRSchedule = LRSchedule()
+    share_forward: bool = True
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Architecture(nn.Module):
+    """Base of every architecture: builds the networks of a :class:`~zoo.config.RunConfig`."""
+
+    networks: ClassVar[dict[str, str]] = {"G": "generator", "D": "discriminator"}
+    """Network names and the registry kind each is built from."""
+    defaults: ClassVar[dict[str, Any]] = {}
+    """The default run configuration: network, ``loss``, ``optim``, ``schedule``, ``data`` and
+    ``train`` sections, completed from the factories' signatures."""
+    Schedule: ClassVar[type[BaseModel]]
+    """The typed ``schedule`` section from which :meth:`phases` are derived."""
+    inference_nets: ClassVar[tuple[str, ...]] = ("G",)
+    """The networks a saved model keeps for inference."""
+    generator_group: ClassVar[str] = "G"
+    """The parameter group whose steps backpropagate into the generator's outputs."""
+    pipeline: ClassVar[type[Pipeline]]
+    """The inference pipeline that turns user inputs into images with the inference nets."""
+    paper: ClassVar[str] = ""
+    importer: ClassVar[Importer | None] = None
+    """Reads the official implementation's checkpoint files (``zoo convert``), if there is one."""
+
+    def __init__(self, config: RunConfig, registry: Registry):
+        super().__init__()
+        self.config = config
+        self.nets = self.build_nets(config, registry, self.networks)
+        self._wrappers: dict[str, nn.Module] = {}
+
+    @classmethod
+    def build_nets(cls, config: RunConfig, registry: Registry, names: Iterable[str]) -> nn.ModuleDict:
+        """The named networks, built from the registry as ``config`` says."""
+        return nn.ModuleDict(
+            {
+                name: registry.create(cls.networks[name], config.nets[name].name, **config.nets[name].options)
+                for name in names
+            }
+        )
+
+    def net(self, name: str) -> nn.Module:
+        """The network ``name``, through its data-parallel wrapper when one is set and it trains."""
+        module = self.nets[name]
+        wrapper = self._wrappers.get(name)
+        if wrapper is not None and torch.is_grad_enabled() and any(p.requires_grad for p in module.parameters()):
+            return wrapper
+        return module
+
+    def set_wrappers(self, wrappers: Mapping[str, nn.Module]) -> None:
+        """Route calls of the named networks through wrappers (``DistributedDataParallel``)."""
+        self._wrappers = dict(wrappers)
+
+    # --- phases -----------------------------------------------------------------------------
+    def phases(self, dataset: Dataset) -> list[Phase]:
+        """The training phases, from ``self.config.schedule`` (and the data, where it matters)."""
+        raise NotImplementedError
+
+    def build_phase(self, phase: Phase) -> None:
+        """Shape the networks for ``phase`` (add a scale, swap a generator). Replayed on resume
+        before the checkpoint loads, so it must not depend on trained weights or data."""
+
+    def start_phase(self, phase: Phase, dataset: Dataset) -> None:
+        """Initialise a phase entered afresh (copy weights, measure noise); skipped on resume."""
+
+    def parameters_for(self, group: str, phase: Phase) -> Iterable[nn.Parameter]:
+        """Parameters optimized by ``group`` in ``phase``; by default the network of that name."""
+        return self.nets[group].parameters()
+
+    # --- the forward pass -------------------------------------------------------------------
+    def generate(self, batch: Mapping[str, Any]) -> dict[str, torch.Tensor]:
+        """Run the generator on a training batch; the result holds at least ``fake``."""
+        raise NotImplementedError
+
+    def discriminate(self, batch: Mapping[str, Any], image: torch.Tensor) -> DiscriminatorOutput:
+        """The discriminator's features and predictions for ``image`` in the context of ``batch``."""
+        raise NotImplementedError
+
+    def real(self, batch: Mapping[str, Any]) -> torch.Tensor:
+        """The real image the generator's output is compared with."""
+        return batch["target"]
+
+    def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> list[torch.Tensor]:
+        """Images in [-1, 1] shown side by side in sample grids (one column each)."""
+        return [batch["input"], outputs["fake"], self.real(batch)]
+
+    def net_state(self, names: Iterable[str] | None = None) -> dict[str, torch.Tensor]:
+        """Weights of the named networks (all by default) as ``{"G.key": tensor}``."""
+        return {
+            f"{name}.{key}": value
+            for name in (self.nets if names is None else names)
+            for key, value in self.nets[name].state_dict().items()
+        }

@@ -1,0 +1,34 @@
+"""``zoo generate``: run a trained model over an image or a folder of images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import track
+
+from zoo.api import load
+from zoo.cli import app
+from zoo.data import list_images
+
+
+@app.command("generate")
+def generate_command(
+    model: Annotated[Path, typer.Option("--model", "-m", help="Run folder, checkpoint or saved model folder.")],
+    input: Annotated[Path, typer.Option("--input", "-i", help="An image file or a folder of images.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the results (same file names, .png).")],
+    device: Annotated[
+        str | None, typer.Option("--device", help="cpu, cuda, cuda:1, mps; default: the best available.")
+    ] = None,
+    test_mode: Annotated[str | None, typer.Option("--test-mode", help="pix2pix: eval (default) or paper.")] = None,
+) -> None:
+    """Translate images with a trained model."""
+    pipe = load(model, device=device)
+    if test_mode:
+        pipe.test_mode = test_mode
+    files = [input] if input.is_file() else list_images(input)
+    output.mkdir(parents=True, exist_ok=True)
+    for path in track(files, description="generating", transient=True):
+        pipe(path).save(output / f"{path.stem}.png")
+    typer.echo(f"wrote {len(files)} image(s) to {output}")

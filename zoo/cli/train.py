@@ -1,0 +1,52 @@
+"""``zoo train``: a run from an architecture's recipe, a data set and overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from rich.console import Console
+
+from zoo.api import make_config, train
+from zoo.cli import app
+
+
+@app.command("train")
+def train_command(
+    arch: Annotated[str | None, typer.Option("--arch", "-a", help="Architecture (`zoo list architecture`).")] = None,
+    data: Annotated[
+        str | None, typer.Option("--data", "-d", help="Data set (`zoo list dataset`); default: the recipe's.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="YAML/JSON file layered over the defaults.")
+    ] = None,
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", "-s", help="KEY=VALUE override, e.g. G.ngf=32 (repeatable).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Run folder; default runs/<arch>-<time>.")] = None,
+    resume: Annotated[
+        Path | None, typer.Option("--resume", help="Continue a run folder (or a checkpoint folder).")
+    ] = None,
+    print_config: Annotated[
+        bool, typer.Option("--print-config", help="Print the resolved configuration and exit.")
+    ] = False,
+) -> None:
+    """Train a model. With no --data the recipe's default data set is used (the embedded synthetic
+    scenes for pix2pix), so `zoo train --arch pix2pix` runs as it is."""
+    if overrides is None:
+        overrides = []
+    if resume is not None and config is None and arch is None:
+        config = _saved_config(resume)
+    cfg = make_config(arch, data, config, overrides)
+    if print_config:
+        Console().print(yaml.safe_dump(cfg.to_dict(), sort_keys=False), highlight=False)
+        return
+    run_dir = train(cfg, out=out, resume=resume)
+    Console(stderr=True).print(f"run folder: {run_dir}")
+
+
+def _saved_config(resume: Path) -> Path:
+    run = resume.parent.parent if (resume / "meta.json").is_file() else resume
+    return run / "config.yaml"

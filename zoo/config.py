@@ -1,0 +1,310 @@
+"""One typed configuration per run.
+
+Defaults come from the architecture recipe (and from the signatures of the registered factories
+it names); a YAML/JSON file and ``--set key=value`` overrides are layered on top, in that order.
+Every key is checked: an unknown key fails and lists the valid ones, a bad value fails with the
+expected type. The resolved configuration is complete, so a saved run or model rebuilds without
+repeating any option.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from zoo.errors import ConfigError
+
+if TYPE_CHECKING:
+    from zoo.registry import Registry
+
+Layer = tuple[str, Mapping[str, Any]]
+"""A source of overrides: (where it came from, nested dict)."""
+
+
+class Settings(BaseModel):
+    """A fixed section of the configuration; unknown keys are refused."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class TrainSettings(Settings):
+    """How the trainer runs, whatever the architecture."""
+
+    batch_size: int = 1
+    num_workers: int = 0
+    seed: int = 0
+    precision: Literal["fp32", "bf16", "fp16", "amp"] = "fp32"
+    """``amp``: bf16 autocast on CPU, fp16 with a gradient scaler on CUDA."""
+    accumulate: int = 1
+    device: str = "auto"
+    max_iterations: int | None = None
+    """Stop after this many iterations in total, leaving the schedule unchanged (for trials)."""
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 3
+    log_every: int = 10
+    sample_every: int = 500
+    num_samples: int = 4
+    tensorboard: bool = True
+    progress: bool = True
+    deterministic: bool = False
+
+
+class OptimSettings(Settings):
+    """Adam for one parameter group; per-group rates and betas make TTUR possible."""
+
+    lr: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    weight_decay: float = 0.0
+
+
+@dataclass
+class Component:
+    """A registered component by name, with the options passed to its factory."""
+
+    name: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, **self.options}
+
+
+@dataclass
+class LossConfig(Component):
+    """A weighted loss term; a weight of 0 switches it off."""
+
+    weight: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "weight": self.weight, **self.options}
+
+
+@dataclass
+class RunConfig:
+    """Everything a run needs, typed and complete."""
+
+    arch: str
+    nets: dict[str, Component]
+    loss: dict[str, LossConfig]
+    optim: dict[str, OptimSettings]
+    schedule: BaseModel
+    data: Component
+    train: TrainSettings
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "arch": self.arch,
+            **{name: net.to_dict() for name, net in self.nets.items()},
+            "loss": {label: term.to_dict() for label, term in self.loss.items()},
+            "optim": {group: opt.model_dump(mode="json") for group, opt in self.optim.items()},
+            "schedule": self.schedule.model_dump(mode="json"),
+            "data": self.data.to_dict(),
+            "train": self.train.model_dump(mode="json"),
+        }
+
+    def save(self, path: str | Path) -> None:
+        """Write as YAML or JSON, by the file's suffix."""
+        path = Path(path)
+        data = _jsonable(self.to_dict())
+        text = json.dumps(data, indent=2) if path.suffix == ".json" else yaml.safe_dump(data, sort_keys=False)
+        path.write_text(text)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], registry: Registry, source: str = "config") -> RunConfig:
+        """Rebuild a configuration written by :meth:`to_dict`, checking it as any other."""
+        if "arch" not in data:
+            raise ConfigError(f"{source}: no 'arch' key; a run configuration names its architecture")
+        return resolve(data["arch"], registry, [(source, {k: v for k, v in data.items() if k != "arch"})])
+
+
+def load_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML or JSON configuration file into a nested dict."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read configuration {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a configuration is a mapping of sections, got {type(data).__name__}")
+    return data
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
+    """``["G.ngf=32", "loss.l1.weight=50"]`` -> nested dict; values are parsed as YAML."""
+    tree: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. --set G.ngf=32")
+        node = tree
+        *parents, leaf = key.strip().split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {item!r}: {part!r} is set to a value and cannot take sub-keys")
+        node[leaf] = yaml.safe_load(value) if value.strip() else ""
+    return tree
+
+
+def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunConfig:
+    """The configuration of architecture ``arch`` with ``layers`` applied over its defaults."""
+    arch_cls = registry.get("architecture", arch).obj
+    defaults = copy.deepcopy(arch_cls.defaults)
+    layers = list(layers)
+    sections = [*arch_cls.networks, "loss", "optim", "schedule", "data", "train"]
+    for source, layer in layers:
+        unknown = [k for k in layer if k not in sections]
+        if unknown:
+            raise ConfigError(_unknown(source, "", unknown, sections))
+
+    nets = {
+        name: _component(registry, kind, name, defaults.get(name, {}), layers)
+        for name, kind in arch_cls.networks.items()
+    }
+    data = _component(registry, "dataset", "data", defaults.get("data", {}), layers)
+    return RunConfig(
+        arch=arch,
+        nets=nets,
+        loss=_losses(registry, defaults.get("loss", {}), layers),
+        optim=_groups(defaults.get("optim", {}), layers),
+        schedule=_settings(arch_cls.Schedule, "schedule", defaults.get("schedule", {}), layers),
+        data=data,
+        train=_settings(TrainSettings, "train", defaults.get("train", {}), layers),
+    )
+
+
+def _component(
+    registry: Registry,
+    kind: str,
+    section: str,
+    default: Mapping,
+    layers: list[Layer],
+    extra: tuple[str, ...] = (),
+) -> Component:
+    """A component section; choosing another ``name`` drops the recipe's options for the old one."""
+    name = default.get("name")
+    for source, layer in layers:
+        _check_mapping(source, section, layer.get(section, {}))
+        name = layer.get(section, {}).get("name", name)
+    if name is None:
+        raise ConfigError(f"{section}: no {kind} named; set {section}.name (see `zoo list {kind}`)")
+    entry = registry.get(kind, name)
+    merged = dict(default) if name == default.get("name") else {}
+    for source, layer in layers:
+        given = layer.get(section, {})
+        merged.update(given)
+        unknown = [k for k in given if k != "name" and k not in entry.options() and k not in extra]
+        if unknown:
+            valid = ["name", *extra, *entry.options()]
+            raise ConfigError(_unknown(source, f"{section} ({kind} {name!r})", unknown, valid))
+    merged.pop("name", None)
+    return Component(name, _typed_options(f"{section} ({kind} {name!r})", entry.options(), merged))
+
+
+def _losses(registry: Registry, defaults: Mapping, layers: list[Layer]) -> dict[str, LossConfig]:
+    """Loss terms by label; a layer may add a term (its ``name`` defaults to the label)."""
+    labels = dict.fromkeys(defaults)
+    for source, layer in layers:
+        _check_mapping(source, "loss", layer.get("loss", {}))
+        labels.update(dict.fromkeys(layer.get("loss", {})))
+    terms = {}
+    for label in labels:
+        section = f"loss.{label}"
+        default = {"name": label, **defaults.get(label, {})}
+        weight = default.pop("weight", 1.0)
+        options_layers: list[Layer] = []
+        for source, layer in layers:
+            given = layer.get("loss", {}).get(label, {})
+            _check_mapping(source, section, given)
+            weight = given.get("weight", weight)
+            options_layers.append((source, {section: given}))
+        term = _component(registry, "loss", section, default, options_layers, extra=("weight",))
+        terms[label] = LossConfig(term.name, term.options, weight=_typed(f"{section}.weight", float, weight))
+    return terms
+
+
+def _groups(defaults: Mapping, layers: list[Layer]) -> dict[str, OptimSettings]:
+    """Optimizer settings for each parameter group the architecture trains."""
+    for source, layer in layers:
+        _check_mapping(source, "optim", layer.get("optim", {}))
+        unknown = [g for g in layer.get("optim", {}) if g not in defaults]
+        if unknown:
+            raise ConfigError(_unknown(source, "optim", unknown, list(defaults)))
+    return {
+        group: _settings(
+            OptimSettings,
+            f"optim.{group}",
+            default,
+            [(src, {f"optim.{group}": layer.get("optim", {}).get(group, {})}) for src, layer in layers],
+        )
+        for group, default in defaults.items()
+    }
+
+
+def _settings(model: type[BaseModel], section: str, default: Mapping, layers: list[Layer]) -> Any:
+    merged = dict(default)
+    fields = list(model.model_fields)
+    for source, layer in layers:
+        given = layer.get(section, {})
+        _check_mapping(source, section, given)
+        unknown = [k for k in given if k not in fields]
+        if unknown:
+            raise ConfigError(_unknown(source, section, unknown, fields))
+        merged.update(given)
+    try:
+        return model.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(f"{section}: {_first_error(exc)}") from None
+
+
+def _typed_options(where: str, params: Mapping[str, inspect.Parameter], given: Mapping) -> dict[str, Any]:
+    """Options with the factory's defaults filled in and every value checked against its type hint."""
+    options = {}
+    for name, param in params.items():
+        if name in given:
+            options[name] = _typed(f"{where}.{name}", param.annotation, given[name])
+        elif param.default is not inspect.Parameter.empty:
+            options[name] = param.default
+        else:
+            raise ConfigError(f"{where}: option {name!r} is required and has no default; set it")
+    return options
+
+
+def _typed(where: str, annotation: Any, value: Any) -> Any:
+    if annotation is inspect.Parameter.empty:
+        return value
+    try:
+        return TypeAdapter(annotation).validate_python(value)
+    except ValidationError as exc:
+        raise ConfigError(f"{where}={value!r}: {_first_error(exc)}") from None
+
+
+def _check_mapping(source: str, section: str, value: Any) -> None:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{source}: {section} must be a mapping of keys to values, got {value!r}")
+
+
+def _unknown(source: str, section: str, keys: list[str], valid: Iterable[str]) -> str:
+    where = f" in {section}" if section else ""
+    return f"{source}: unknown key {', '.join(map(repr, keys))}{where}; valid keys: {', '.join(valid)}"
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    return f"{loc}: {err['msg']}" if loc else err["msg"]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,79 @@
+"""Importing official checkpoints: reading them safely, and turning a family's key mapping into a
+saved zoo model. Each family supplies the mapping (``Architecture.importer``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from zoo.config import parse_overrides, resolve
+from zoo.errors import CheckpointError, ZooError
+from zoo.pipeline import Pipeline, load_strict
+from zoo.registry import Registry, get_registry
+
+
+@dataclass
+class Conversion:
+    """What a family's importer made of official files."""
+
+    config: dict[str, Any]
+    """Configuration inferred from the files, e.g. ``{"G": {"name": "unet_256", "norm": "batch"}}``."""
+    state: dict[str, torch.Tensor]
+    """Weights under zoo's keys (``"G.model.model.0.weight"``)."""
+    ignored: list[str] = field(default_factory=list)
+    """Official keys deliberately dropped, each with the reason."""
+
+
+Importer = Callable[[list[Path], bool], Conversion]
+
+
+def read_torch_file(path: Path, allow_pickle: bool = False) -> Any:
+    """A ``.pth`` file read with ``weights_only=True`` (tensors and plain containers only).
+
+    Official checkpoints that pickle whole modules need ``allow_pickle``, which runs the code in
+    the file: use it only for files from a source you trust.
+    """
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such file")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=not allow_pickle)
+    except Exception as exc:
+        if allow_pickle:
+            raise CheckpointError(f"cannot read {path}: {exc}") from None
+        raise CheckpointError(
+            f"{path} holds more than tensors, so reading it would execute pickled code ({exc}). "
+            f"If you trust its source, pass --allow-pickle."
+        ) from None
+
+
+def state_dict_of(obj: Any, path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a loaded state dict, without a ``module.`` prefix from DataParallel."""
+    if not isinstance(obj, Mapping) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise CheckpointError(f"{path} is not a state dict of tensors (got {type(obj).__name__})")
+    return {k.removeprefix("module."): v for k, v in obj.items()}
+
+
+def convert(
+    arch: str,
+    files: Iterable[Path],
+    overrides: Iterable[str] = (),
+    allow_pickle: bool = False,
+    registry: Registry | None = None,
+) -> tuple[Pipeline, Conversion]:
+    """A pipeline holding the official weights in ``files``; every official key must be used
+    or deliberately ignored, and every zoo key must be filled."""
+    registry = registry or get_registry()
+    arch_cls = registry.get("architecture", arch).obj
+    importer: Importer | None = getattr(arch_cls, "importer", None)
+    if importer is None:
+        raise ZooError(f"architecture {arch!r} has no importer for official checkpoints")
+    conversion = importer([Path(f) for f in files], allow_pickle)
+    layers = [("official checkpoint", conversion.config), ("--set", parse_overrides(overrides))]
+    config = resolve(arch, registry, layers)
+    nets = arch_cls.build_nets(config, registry, arch_cls.inference_nets)
+    load_strict(nets, conversion.state, ", ".join(map(str, files)))
+    return arch_cls.pipeline(config, nets, device="cpu"), conversion

@@ -1,0 +1,36 @@
+"""Weight initialisation as in the official pix2pix/CycleGAN ``init_weights``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from torch import nn
+
+InitName = Literal["normal", "xavier", "kaiming", "orthogonal"]
+
+
+def init_weights(net: nn.Module, init_type: InitName = "normal", gain: float = 0.02) -> nn.Module:
+    """Convolution and linear weights from ``init_type`` (std or gain ``gain``), biases 0;
+    batch-norm scales from N(1, gain), shifts 0. Returns ``net``."""
+
+    def init(module: nn.Module) -> None:
+        name = type(module).__name__
+        weight = getattr(module, "weight", None)
+        if weight is not None and ("Conv" in name or "Linear" in name):
+            if init_type == "normal":
+                nn.init.normal_(weight, 0.0, gain)
+            elif init_type == "xavier":
+                nn.init.xavier_normal_(weight, gain=gain)
+            elif init_type == "kaiming":
+                nn.init.kaiming_normal_(weight, a=0, mode="fan_in")
+            elif init_type == "orthogonal":
+                nn.init.orthogonal_(weight, gain=gain)
+            else:
+                raise ValueError(f"initialisation {init_type!r} is not one of normal, xavier, kaiming, orthogonal")
+            if getattr(module, "bias", None) is not None:
+                nn.init.zeros_(module.bias)
+        elif "BatchNorm2d" in name and weight is not None:
+            nn.init.normal_(weight, 1.0, gain)
+            nn.init.zeros_(module.bias)
+
+    return net.apply(init)

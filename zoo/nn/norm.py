@@ -1,0 +1,31 @@
+"""Normalization layers by name, with the settings the official pix2pix/CycleGAN code uses."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Literal
+
+from torch import nn
+
+NormName = Literal["batch", "instance", "none"]
+
+
+def norm_layer(norm: NormName) -> Callable[[int], nn.Module]:
+    """A factory ``channels -> module``.
+
+    ``batch`` is affine with running statistics; ``instance`` is neither (as in the official
+    code), so its state dict is empty; ``none`` is the identity.
+    """
+    if norm == "batch":
+        return functools.partial(nn.BatchNorm2d, affine=True, track_running_stats=True)
+    if norm == "instance":
+        return functools.partial(nn.InstanceNorm2d, affine=False, track_running_stats=False)
+    if norm == "none":
+        return lambda channels: nn.Identity()
+    raise ValueError(f"normalization {norm!r} is not one of batch, instance, none")
+
+
+def uses_bias(norm: NormName) -> bool:
+    """Convolutions before a batch norm need no bias: the norm's shift replaces it."""
+    return norm != "batch"

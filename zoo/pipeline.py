@@ -1,0 +1,210 @@
+"""Inference pipelines: user images in, images out, with a trained model's inference networks.
+
+A pipeline converts whatever the user passes (PIL images, numpy arrays, tensors, file paths;
+one or a batch) into the model's input range, runs the family's generator, and converts back.
+It saves and loads as ``config.json`` + ``model.safetensors`` through ``huggingface_hub``'s
+:class:`~huggingface_hub.ModelHubMixin`, so the same object pushes to and loads from the Hub.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from huggingface_hub import ModelHubMixin
+from PIL import Image
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from zoo.config import RunConfig
+from zoo.errors import CheckpointError, ZooError
+from zoo.registry import Registry, get_registry
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+OutputType = Literal["pil", "np", "pt"]
+ImageInput = Image.Image | np.ndarray | torch.Tensor | str | Path
+
+
+def best_device() -> torch.device:
+    """CUDA, then Apple's MPS, then the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+class Pipeline(ModelHubMixin):
+    """Base of every family's pipeline; a subclass implements :meth:`generate`."""
+
+    def __init__(self, config: RunConfig, nets: nn.ModuleDict, device: str | torch.device | None = None):
+        self.config = config
+        self.nets = nets.eval()
+        self.device = torch.device(device) if device else best_device()
+        self.nets.to(self.device)
+
+    # --- what a family implements ------------------------------------------------------------
+    def generate(self, x: torch.Tensor) -> torch.Tensor:
+        """Images in [-1, 1] (N, C, H, W) -> images in [-1, 1]."""
+        raise NotImplementedError
+
+    # --- user-facing call ---------------------------------------------------------------------
+    def __call__(self, images: ImageInput | Sequence[ImageInput], output_type: OutputType = "pil") -> Any:
+        """Translate one image or a batch; returns the same shape of answer (one or a list)."""
+        batch, single = to_batch(images)
+        with torch.inference_mode():
+            out = self.generate(batch.to(self.device) * 2 - 1)
+        return from_batch((out.float().clamp(-1, 1) + 1) / 2, output_type, single)
+
+    def to(self, device: str | torch.device) -> Pipeline:
+        self.device = torch.device(device)
+        self.nets.to(self.device)
+        return self
+
+    # --- persistence (ModelHubMixin) ----------------------------------------------------------
+    def _save_pretrained(self, save_directory: Path) -> None:
+        save_directory.mkdir(parents=True, exist_ok=True)
+        self.config.save(save_directory / CONFIG_NAME)
+        state = {key: value.detach().contiguous().cpu() for key, value in self.nets.state_dict().items()}
+        save_file(state, str(save_directory / WEIGHTS_NAME), metadata={"format": "pt", "arch": self.config.arch})
+
+    @classmethod
+    def _from_pretrained(
+        cls,
+        *,
+        model_id: str,
+        revision: str | None,
+        cache_dir: Any,
+        force_download: bool,
+        local_files_only: bool,
+        token: Any,
+        **model_kwargs: Any,
+    ) -> Pipeline:
+        folder = Path(model_id)
+        if not folder.is_dir():
+            raise ZooError(f"{model_id}: no such model folder")
+        return from_folder(folder, **model_kwargs)
+
+
+def from_folder(
+    folder: Path,
+    registry: Registry | None = None,
+    device: str | torch.device | None = None,
+    prefixes_only: bool = False,
+) -> Pipeline:
+    """Build the pipeline saved in ``folder`` (``config.json`` + ``model.safetensors``).
+
+    Loading is strict: a key missing from the file, or one the model does not have, is an
+    error naming the keys. ``prefixes_only`` keeps only the inference networks' keys of a
+    file that holds more (a training checkpoint also holds the discriminators).
+    """
+    registry = registry or get_registry()
+    config = read_config(folder / CONFIG_NAME, registry)
+    arch_cls = registry.get("architecture", config.arch).obj
+    nets = arch_cls.build_nets(config, registry, arch_cls.inference_nets)
+    state = read_weights(folder / WEIGHTS_NAME)
+    if prefixes_only:
+        state = {k: v for k, v in state.items() if k.split(".", 1)[0] in arch_cls.inference_nets}
+    load_strict(nets, state, folder / WEIGHTS_NAME)
+    return arch_cls.pipeline(config, nets, device=device)
+
+
+def read_config(path: Path, registry: Registry) -> RunConfig:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise CheckpointError(f"{path} is missing: a saved model folder holds {CONFIG_NAME}") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"cannot read {path}: {exc}") from None
+    return RunConfig.from_dict(data, registry, source=str(path))
+
+
+def read_weights(path: Path) -> dict[str, torch.Tensor]:
+    """A safetensors file as tensors; never unpickles anything."""
+    try:
+        return load_file(str(path))
+    except FileNotFoundError:
+        raise CheckpointError(f"{path} is missing") from None
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path} is corrupt or truncated ({exc}); save or download it again") from None
+
+
+def load_strict(module: nn.Module, state: dict[str, torch.Tensor], source: Path | str) -> None:
+    """``load_state_dict(strict=True)`` with an error that names the keys and the file."""
+    own = module.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
+    if missing or unexpected or wrong:
+        parts = [
+            f"missing keys: {_keys(missing)}" if missing else "",
+            f"unexpected keys: {_keys(unexpected)}" if unexpected else "",
+            "wrong shapes: " + _keys([f"{k} {tuple(state[k].shape)} != {tuple(own[k].shape)}" for k in wrong])
+            if wrong
+            else "",
+        ]
+        raise CheckpointError(f"{source} does not fit the model ({'; '.join(p for p in parts if p)})")
+    module.load_state_dict(state, strict=True)
+
+
+def _keys(keys: list[str], limit: int = 8) -> str:
+    shown = ", ".join(keys[:limit])
+    return shown + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
+
+
+# --- conversions between user images and tensors ------------------------------------------------
+def to_batch(images: ImageInput | Sequence[ImageInput]) -> tuple[torch.Tensor, bool]:
+    """A float batch (N, C, H, W) in [0, 1], and whether a single image was given."""
+    if isinstance(images, torch.Tensor) and images.ndim == 4:
+        return _as_float(images), False
+    if isinstance(images, np.ndarray) and images.ndim == 4:
+        return _as_float(torch.from_numpy(images).permute(0, 3, 1, 2)), False
+    if isinstance(images, (list, tuple)):
+        tensors = [to_batch(image)[0] for image in images]
+        sizes = {tuple(t.shape[1:]) for t in tensors}
+        if len(sizes) > 1:
+            raise ZooError(f"images of a batch must have one size and channel count, got {sorted(sizes)}")
+        return torch.cat(tensors), False
+    return _single(images).unsqueeze(0), True
+
+
+def _single(image: ImageInput) -> torch.Tensor:
+    if isinstance(image, (str, Path)):
+        try:
+            with Image.open(image) as opened:
+                image = opened.convert("RGB")
+        except OSError as exc:
+            raise ZooError(f"cannot read image {image}: {exc}") from None
+    if isinstance(image, Image.Image):
+        image = np.asarray(image.convert("RGB") if image.mode not in ("RGB", "L") else image)
+    if isinstance(image, np.ndarray):
+        array = image[..., None] if image.ndim == 2 else image
+        return _as_float(torch.from_numpy(np.ascontiguousarray(array)).permute(2, 0, 1))
+    if isinstance(image, torch.Tensor) and image.ndim in (2, 3):
+        return _as_float(image if image.ndim == 3 else image.unsqueeze(0))
+    raise ZooError(f"cannot use {type(image).__name__} as an image: pass a PIL image, an HWC array or a CHW tensor")
+
+
+def _as_float(tensor: torch.Tensor) -> torch.Tensor:
+    """uint8 in [0, 255] or float in [0, 1] -> float in [0, 1]."""
+    return tensor.float() / 255 if tensor.dtype == torch.uint8 else tensor.float()
+
+
+def from_batch(batch: torch.Tensor, output_type: OutputType, single: bool) -> Any:
+    """Images in [0, 1] as PIL images, uint8 HWC arrays or the tensor itself."""
+    if output_type == "pt":
+        return batch[0] if single else batch
+    arrays = batch.mul(255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+    if output_type == "np":
+        items = list(arrays)
+    elif output_type == "pil":
+        items = [Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a) for a in arrays]
+    else:
+        raise ZooError(f"output_type {output_type!r} is not one of pil, np, pt")
+    return items[0] if single else items

@@ -1,0 +1,390 @@
+"""The generic trainer: runs any architecture's phases, steps and weighted losses.
+
+It knows no model family. The architecture says which phases there are, which parameter
+groups each trains and in which order their steps run; the configuration says which loss
+terms, with which weights, and how each group is optimized. Everything else here (precision,
+accumulation, data parallelism, checkpoints, logging, stopping) is the same for every family.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import signal
+import threading
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from zoo.architecture import Architecture, Phase
+from zoo.config import RunConfig
+from zoo.errors import ConfigError, NonFiniteLossError, ZooError
+from zoo.loss import Forward, LossTerm, StepState
+from zoo.pipeline import best_device, load_strict
+from zoo.registry import Registry, get_registry
+from zoo.trainer.checkpoint import Checkpoint, CheckpointStore, Position, read_checkpoint
+from zoo.trainer.distributed import World
+from zoo.trainer.loader import Batches
+from zoo.trainer.monitor import Monitor, truncate_metrics
+
+
+@dataclass
+class PhaseRun:
+    """The optimizers, schedules and gradient scalers of one phase, by parameter group."""
+
+    phase: Phase
+    params: dict[str, list[nn.Parameter]]
+    optimizers: dict[str, torch.optim.Optimizer]
+    schedulers: dict[str, torch.optim.lr_scheduler.LRScheduler]
+    scalers: dict[str, torch.amp.GradScaler]
+    wrappers: dict[str, nn.Module] = field(default_factory=dict)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            name: {group: obj.state_dict() for group, obj in getattr(self, name).items()}
+            for name in ("optimizers", "schedulers", "scalers")
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        for name in ("optimizers", "schedulers", "scalers"):
+            for group, obj in getattr(self, name).items():
+                obj.load_state_dict(state[name][group])
+
+
+class Trainer:
+    """Trains ``config`` into ``run_dir``; ``resume`` names a run folder or checkpoint to continue."""
+
+    def __init__(
+        self,
+        config: RunConfig,
+        run_dir: str | Path,
+        registry: Registry | None = None,
+        resume: str | Path | None = None,
+    ):
+        self.config, self.run_dir = config, Path(run_dir)
+        self.registry = registry or get_registry()
+        self.settings = config.train
+        self.world = World.from_env()
+        self.device = _device(self.settings.device, self.world)
+        self.store = CheckpointStore(self.run_dir / "checkpoints", self.settings.keep_checkpoints)
+        self.resume = Path(resume) if resume else None
+        self.losses = self._build_losses()
+        self._stop_requested = False
+        if self.settings.precision == "fp16" and self.device.type != "cuda":
+            raise ConfigError("train.precision=fp16 needs a CUDA device; use bf16 (or amp) on the CPU")
+
+    # --- the run ----------------------------------------------------------------------------
+    def fit(self) -> Path | None:
+        """Train to the end (or to ``train.max_iterations``, or a stop signal); returns the last
+        checkpoint's folder."""
+        self.world.init(self.device)
+        with self._stop_signals():
+            return self._fit()
+
+    def _fit(self) -> Path | None:
+        settings, world = self.settings, self.world
+        _seed_everything(settings.seed + world.rank, settings.deterministic)
+        dataset = self.registry.create("dataset", self.config.data.name, **self.config.data.options)
+        model: Architecture = self.registry.get("architecture", self.config.arch).obj(self.config, self.registry)
+        model.to(self.device).train()
+        phases = model.phases(dataset)
+        checkpoint = self._resume_point()
+        position = checkpoint.position if checkpoint else Position(0, 0, 0, 0)
+        state: dict[str, Any] = {}
+        if checkpoint:
+            for phase in phases[: position.phase + 1]:
+                model.build_phase(phase)
+            model.to(self.device)
+            load_strict(model.nets, checkpoint.weights(), checkpoint.path)
+            state = checkpoint.training_state()
+        elif world.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self.config.save(self.run_dir / "config.yaml")
+        if world.is_main:
+            self.store.clean_partial()
+            truncate_metrics(self.run_dir, position.global_step)
+        batches = Batches(
+            dataset, settings.batch_size, settings.num_workers, settings.seed, world, position.data_cursor
+        )
+        samples = _to_device(_sample_batch(dataset, settings.num_samples), self.device)
+        monitor = Monitor(self.run_dir, settings, world.is_main)
+        last = checkpoint.path if checkpoint else None
+        try:
+            for index in range(position.phase, len(phases)):
+                phase, resumed = phases[index], checkpoint is not None and index == position.phase
+                if not resumed:
+                    model.build_phase(phase)
+                    model.to(self.device)
+                    model.start_phase(phase, dataset)
+                per_unit = max(1, batches.per_epoch // settings.accumulate) if phase.unit == "epoch" else 1
+                run = self._phase_run(model, phase, per_unit)
+                if resumed:
+                    run.load_state_dict(state)
+                    _set_rng_state(state["rng"], world)
+                length = phase.length * per_unit
+                start = position.iteration if resumed else 0
+                monitor.start_phase(f"{phase.name} ({index + 1}/{len(phases)})", length, start)
+                for iteration in range(start, length):
+                    epoch = batches.epoch
+                    losses, lrs = self._iteration(model, run, batches)
+                    position = Position(index, iteration + 1, position.global_step + 1, batches.cursor)
+                    monitor.step(position.global_step, phase.name, epoch, losses, lrs)
+                    if position.global_step % settings.sample_every == 0:
+                        monitor.samples(position.global_step, self._visuals(model, samples))
+                    stop = self._should_stop(position)
+                    if stop or position.global_step % settings.checkpoint_every == 0:
+                        last = self._save(model, run, position)
+                    if stop:
+                        monitor.message(f"stopped at step {position.global_step}; resume with --resume {self.run_dir}")
+                        return last
+                if start < length and position.global_step % settings.checkpoint_every:
+                    last = self._save(model, run, position)
+            monitor.samples(position.global_step, self._visuals(model, samples))
+            return last
+        finally:
+            monitor.close()
+            model.set_wrappers({})
+
+    def _iteration(self, model: Architecture, run: PhaseRun, batches: Batches) -> tuple[dict, dict]:
+        """One iteration: every step of the phase, in order, on ``accumulate`` micro-batches."""
+        phase = run.phase
+        micro = [_to_device(next(batches), self.device) for _ in range(self.settings.accumulate)]
+        shared = [Forward(model, batch, shared=True) for batch in micro] if phase.share_forward else None
+        lrs = {group: opt.param_groups[0]["lr"] for group, opt in run.optimizers.items()}
+        losses: dict[str, float] = {}
+        for group, repeats in phase.steps:
+            for _ in range(repeats):
+                forwards = shared or [Forward(model, batch, shared=False) for batch in micro]
+                losses.update(self._step(model, run, group, forwards))
+        for scheduler in run.schedulers.values():
+            scheduler.step()
+        return losses, lrs
+
+    def _step(self, model: Architecture, run: PhaseRun, group: str, forwards: list[Forward]) -> dict[str, float]:
+        """One optimizer step of ``group``: the weighted sum of its loss terms, accumulated."""
+        terms = [(label, w, term) for label, (w, term) in self.losses.items() if group in term.groups and w]
+        if not terms:
+            return {}
+        self._set_trainable(model, run, group)
+        optimizer, scaler = run.optimizers[group], run.scalers[group]
+        optimizer.zero_grad(set_to_none=True)
+        logged: dict[str, float] = defaultdict(float)
+        for i, forward in enumerate(forwards):
+            state = StepState(model, forward, group)
+            with self._no_sync(run, last=i == len(forwards) - 1):
+                with self._autocast():
+                    values = {label: term(state).float() for label, _, term in terms}
+                    total = sum(w * values[label] for label, w, _ in terms)
+                self._check_finite(group, values)
+                scaler.scale(total / len(forwards)).backward()
+            for label, value in values.items():
+                logged[f"{group}/{label}"] += value.item() / len(forwards)
+        scaler.step(optimizer)
+        scaler.update()
+        return dict(logged)
+
+    # --- phases -----------------------------------------------------------------------------
+    def _phase_run(self, model: Architecture, phase: Phase, per_unit: int) -> PhaseRun:
+        """Fresh optimizers over the groups the phase steps; everything else is frozen."""
+        groups = list(dict.fromkeys(group for group, _ in phase.steps))
+        missing = [g for g in groups if g not in self.config.optim]
+        if missing:
+            raise ConfigError(f"phase {phase.name!r} steps group(s) {missing} with no optim settings")
+        for p in model.parameters():
+            p.requires_grad_(False)
+        params = {g: [p for p in model.parameters_for(g, phase)] for g in groups}
+        for group_params in params.values():
+            for p in group_params:
+                p.requires_grad_(True)
+        optimizers = {
+            g: torch.optim.Adam(params[g], lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
+            for g, o in ((g, self.config.optim[g]) for g in groups)
+        }
+        schedulers = {
+            g: torch.optim.lr_scheduler.LambdaLR(opt, lambda i: phase.schedule.factor(i // per_unit))
+            for g, opt in optimizers.items()
+        }
+        fp16 = self._dtype() == torch.float16
+        scalers = {g: torch.amp.GradScaler(self.device.type, enabled=fp16) for g in groups}
+        run = PhaseRun(phase, params, optimizers, schedulers, scalers)
+        if self.world.enabled:
+            run.wrappers = {
+                name: self.world.wrap(net, self.device)
+                for name, net in model.nets.items()
+                if any(p.requires_grad for p in net.parameters())
+            }
+            model.set_wrappers(run.wrappers)
+        return run
+
+    @staticmethod
+    def _set_trainable(model: Architecture, run: PhaseRun, group: str) -> None:
+        """In a generator step the other groups are frozen (no gradients wasted on them); in the
+        other steps the generator's outputs arrive detached, so every group may stay trainable."""
+        generator_step = group == model.generator_group
+        for name, params in run.params.items():
+            for p in params:
+                p.requires_grad_(name == group or not generator_step)
+
+    # --- precision, data parallelism, failures ------------------------------------------------
+    def _dtype(self) -> torch.dtype | None:
+        precision = self.settings.precision
+        if precision == "fp32":
+            return None
+        if precision == "amp":
+            return torch.float16 if self.device.type == "cuda" else torch.bfloat16
+        return torch.float16 if precision == "fp16" else torch.bfloat16
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        dtype = self._dtype()
+        return torch.autocast(self.device.type, dtype=dtype) if dtype else contextlib.nullcontext()
+
+    @staticmethod
+    def _no_sync(run: PhaseRun, last: bool) -> contextlib.AbstractContextManager:
+        """Gradients are averaged across processes only on the last micro-batch."""
+        stack = contextlib.ExitStack()
+        if not last:
+            for wrapper in run.wrappers.values():
+                stack.enter_context(wrapper.no_sync())
+        return stack
+
+    def _check_finite(self, group: str, values: Mapping[str, torch.Tensor]) -> None:
+        bad = {label: v.item() for label, v in values.items() if not torch.isfinite(v).all()}
+        if self.world.any(bool(bad)):
+            latest = self.store.latest()
+            where = f"the last good checkpoint is {latest.path}" if latest else "no checkpoint was saved yet"
+            names = ", ".join(f"{group}/{k}={v}" for k, v in bad.items()) or "on another process"
+            raise NonFiniteLossError(
+                f"loss {names} is not finite; training stopped and {where}. Lower the learning rate "
+                f"(optim.*.lr), use train.precision=fp32, or check the data for NaNs."
+            )
+
+    def _should_stop(self, position: Position) -> bool:
+        limit = self.settings.max_iterations
+        return self.world.any(self._stop_requested or (limit is not None and position.global_step >= limit))
+
+    @contextlib.contextmanager
+    def _stop_signals(self) -> Iterator[None]:
+        """Ctrl-C or SIGTERM finishes the iteration, saves a checkpoint and stops; a second one aborts."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def request(signum: int, frame: Any) -> None:
+            if self._stop_requested:
+                raise KeyboardInterrupt
+            self._stop_requested = True
+
+        previous = {sig: signal.signal(sig, request) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    # --- checkpoints and samples ----------------------------------------------------------------
+    def _resume_point(self) -> Checkpoint | None:
+        if self.resume is None:
+            if self.store.latest() is not None:
+                raise ZooError(
+                    f"{self.run_dir} already holds checkpoints; continue with --resume {self.run_dir} "
+                    f"or train into another folder"
+                )
+            return None
+        if (self.resume / "meta.json").is_file():
+            return read_checkpoint(self.resume)
+        latest = CheckpointStore(self.resume / "checkpoints", 1).latest()
+        if latest is None:
+            raise ZooError(
+                f"nothing to resume: {self.resume} holds no checkpoint (looked in {self.resume}/checkpoints)"
+            )
+        return latest
+
+    def _save(self, model: Architecture, run: PhaseRun, position: Position) -> Path | None:
+        rng = self.world.gather(_rng_state())
+        path = None
+        if self.world.is_main:
+            state = {**run.state_dict(), "rng": rng}
+            path = self.store.save(position, model.net_state(), state, self.config)
+        self.world.barrier()
+        return path
+
+    def _visuals(self, model: Architecture, batch: Mapping[str, Any]) -> list[torch.Tensor]:
+        """Sample columns from the fixed batch, in eval mode, without touching the training RNG."""
+        modes = {m: m.training for m in model.modules()}
+        devices = [self.device.index or 0] if self.device.type == "cuda" else []
+        try:
+            with torch.random.fork_rng(devices=devices), torch.no_grad():
+                model.eval()
+                return model.visuals(batch, model.generate(batch))
+        finally:
+            for module, mode in modes.items():
+                module.training = mode
+
+    def _build_losses(self) -> dict[str, tuple[float, LossTerm]]:
+        return {
+            label: (term.weight, self.registry.create("loss", term.name, **term.options).to(self.device))
+            for label, term in self.config.loss.items()
+        }
+
+
+def _device(name: str, world: World) -> torch.device:
+    if name != "auto":
+        return torch.device(name)
+    device = best_device()
+    return torch.device("cuda", world.local_rank) if device.type == "cuda" else device
+
+
+def _seed_everything(seed: int, deterministic: bool) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    if deterministic:
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
+
+
+def _rng_state() -> dict[str, Any]:
+    name, keys, pos, has_gauss, gauss = np.random.get_state()
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "python": random.getstate(),
+        "numpy": (name, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss),
+    }
+
+
+def _set_rng_state(states: list[dict[str, Any]], world: World) -> None:
+    state = states[world.rank % len(states)]
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    random.setstate(_tuples(state["python"]))
+    name, keys, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, gauss))
+
+
+def _tuples(value: Any) -> Any:
+    """``random.setstate`` needs tuples where serialization may have produced lists."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def _sample_batch(dataset: Any, count: int) -> dict[str, Any]:
+    """The first ``count`` items (epoch 0's augmentation), collated: the same grid every time."""
+    if hasattr(dataset, "set_epoch"):
+        dataset.set_epoch(0)
+    items = [dataset[i] for i in range(min(count, len(dataset)))]
+    return torch.utils.data.default_collate(items)
+
+
+def _to_device(batch: Any, device: torch.device) -> Any:
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device, non_blocking=True)
+    if isinstance(batch, Mapping):
+        return {k: _to_device(v, device) for k, v in batch.items()}
+    return batch
