@@ -98,6 +98,10 @@ class Architecture(nn.Module):
         self._wrappers: dict[str, nn.Module] = {}
 
     @classmethod
+    def check(cls, config: RunConfig) -> None:
+        """Refuse a configuration whose parts do not fit together (raise :class:`ConfigError`)."""
+
+    @classmethod
     def build_nets(cls, config: RunConfig, registry: Registry, names: Iterable[str]) -> nn.ModuleDict:
         """The named networks, built from the registry as ``config`` says."""
         return nn.ModuleDict(

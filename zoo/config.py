@@ -169,7 +169,7 @@ def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunC
         for name, kind in arch_cls.networks.items()
     }
     data = _component(registry, "dataset", "data", defaults.get("data", {}), layers)
-    return RunConfig(
+    config = RunConfig(
         arch=arch,
         nets=nets,
         loss=_losses(registry, defaults.get("loss", {}), layers),
@@ -178,6 +178,8 @@ def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunC
         data=data,
         train=_settings(TrainSettings, "train", defaults.get("train", {}), layers),
     )
+    arch_cls.check(config)
+    return config
 
 
 def _component(

@@ -89,6 +89,7 @@ class Pipeline(ModelHubMixin):
         folder = Path(model_id)
         if not folder.is_dir():
             raise ZooError(f"{model_id}: no such model folder")
+        model_kwargs.pop("config", None)  # the mixin's raw config.json; from_folder reads and checks it
         return from_folder(folder, **model_kwargs)
 
 
@@ -185,7 +186,7 @@ def _single(image: ImageInput) -> torch.Tensor:
         image = np.asarray(image.convert("RGB") if image.mode not in ("RGB", "L") else image)
     if isinstance(image, np.ndarray):
         array = image[..., None] if image.ndim == 2 else image
-        return _as_float(torch.from_numpy(np.ascontiguousarray(array)).permute(2, 0, 1))
+        return _as_float(torch.from_numpy(np.array(array)).permute(2, 0, 1))  # a copy: PIL's arrays are read-only
     if isinstance(image, torch.Tensor) and image.ndim in (2, 3):
         return _as_float(image if image.ndim == 3 else image.unsqueeze(0))
     raise ZooError(f"cannot use {type(image).__name__} as an image: pass a PIL image, an HWC array or a CHW tensor")

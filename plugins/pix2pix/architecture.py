@@ -11,7 +11,6 @@ from torch.utils.data import Dataset
 from zoo.architecture import Architecture, DiscriminatorOutput, LRSchedule, Phase
 from zoo.config import RunConfig, Settings
 from zoo.errors import ConfigError
-from zoo.registry import Registry
 
 from .convert import import_official
 from .pipeline import Pix2PixPipeline
@@ -43,8 +42,8 @@ class Pix2Pix(Architecture):
         "train": {"batch_size": 1},
     }
 
-    def __init__(self, config: RunConfig, registry: Registry):
-        super().__init__(config, registry)
+    @classmethod
+    def check(cls, config: RunConfig) -> None:
         g, d = config.nets["G"].options, config.nets["D"].options
         pair = g.get("input_nc", 3) + g.get("output_nc", 3)
         if d.get("input_nc", pair) != pair:

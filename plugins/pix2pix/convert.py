@@ -32,13 +32,13 @@ def import_official(files: list[Path], allow_pickle: bool = False) -> Conversion
 
 
 def _norm(state: dict[str, torch.Tensor]) -> str:
-    if any(k.endswith("running_mean") for k in state):
-        return "batch"
-    return "instance"
+    """Batch norm is affine (1-D weights); the official instance norm has no parameters."""
+    return "batch" if any(k.endswith(".weight") and v.ndim == 1 for k, v in state.items()) else "instance"
 
 
 def _unet(state: dict[str, torch.Tensor]) -> dict:
-    depth = max(k.count("model.1.") for k in state) + 1  # nesting of the skip blocks
+    # Levels nest as model.model.1 (the second level), then model.3 (each further one).
+    depth = 2 + max(len(re.findall(r"(?=model\.3\.model\.)", k)) for k in state)
     first, last = state["model.model.0.weight"], state["model.model.3.weight"]
     names = {8: "unet_256", 7: "unet_128"}
     config = {

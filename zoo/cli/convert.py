@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from zoo.cli import app
+from zoo.cli.app import app
 from zoo.convert import convert
 
 

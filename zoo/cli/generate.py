@@ -9,7 +9,7 @@ import typer
 from rich.progress import track
 
 from zoo.api import load
-from zoo.cli import app
+from zoo.cli.app import app
 from zoo.data import list_images
 
 

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from zoo.cli import app
+from zoo.cli.app import app
 from zoo.errors import UnknownNameError
 from zoo.registry import KINDS, get_registry
 
@@ -20,8 +20,9 @@ def list_components(
 ) -> None:
     """List registered components with the plugin and version that provide them."""
     registry = get_registry()
-    if kind and kind.rstrip("s") in KINDS:
-        kind = kind.rstrip("s")
+    spellings = {**{k: k for k in KINDS}, **{f"{k}s": k for k in KINDS}, "losses": "loss"}
+    if kind in spellings:
+        kind = spellings[kind]
     elif kind and pattern == "*":  # `zoo list 'pix2pix*'`: a pattern over every kind
         kind, pattern = None, kind
     elif kind:

@@ -10,7 +10,7 @@ import yaml
 from rich.console import Console
 
 from zoo.api import make_config, train
-from zoo.cli import app
+from zoo.cli.app import app
 
 
 @app.command("train")

@@ -64,6 +64,14 @@ class World:
         dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
         return bool(tensor.item())
 
+    def mean(self, values: dict[str, float]) -> dict[str, float]:
+        """Each value averaged over the ranks (the same keys on every rank)."""
+        if not self.enabled or not values:
+            return values
+        tensor = torch.tensor(list(values.values()), dtype=torch.float64)
+        dist.all_reduce(tensor)
+        return dict(zip(values, (tensor / self.world_size).tolist(), strict=True))
+
     def barrier(self) -> None:
         if self.enabled:
             dist.barrier()

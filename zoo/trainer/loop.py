@@ -106,6 +106,12 @@ class Trainer:
         elif world.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             self.config.save(self.run_dir / "config.yaml")
+        limit = settings.max_iterations
+        if limit is not None and position.global_step >= limit:
+            raise ZooError(
+                f"{self.run_dir} is at step {position.global_step}, train.max_iterations={limit}: to continue, "
+                f"raise it or --set train.max_iterations=null"
+            )
         if world.is_main:
             self.store.clean_partial()
             truncate_metrics(self.run_dir, position.global_step)
@@ -114,6 +120,9 @@ class Trainer:
         )
         samples = _to_device(_sample_batch(dataset, settings.num_samples), self.device)
         monitor = Monitor(self.run_dir, settings, world.is_main)
+        monitor.message(
+            f"training {self.config.arch} on {self.device} x {world.world_size} process(es) in {self.run_dir}"
+        )
         last = checkpoint.path if checkpoint else None
         try:
             for index in range(position.phase, len(phases)):
@@ -141,6 +150,7 @@ class Trainer:
                     if stop or position.global_step % settings.checkpoint_every == 0:
                         last = self._save(model, run, position)
                     if stop:
+                        monitor.samples(position.global_step, self._visuals(model, samples))
                         monitor.message(f"stopped at step {position.global_step}; resume with --resume {self.run_dir}")
                         return last
                 if start < length and position.global_step % settings.checkpoint_every:
@@ -187,7 +197,7 @@ class Trainer:
                 logged[f"{group}/{label}"] += value.item() / len(forwards)
         scaler.step(optimizer)
         scaler.update()
-        return dict(logged)
+        return self.world.mean(dict(logged))
 
     # --- phases -----------------------------------------------------------------------------
     def _phase_run(self, model: Architecture, phase: Phase, per_unit: int) -> PhaseRun:

@@ -1,0 +1,138 @@
+"""The pluggy registry: listing, lookup, building, and plugins that fail without breaking others."""
+
+from __future__ import annotations
+
+import types
+from importlib import metadata
+
+import pytest
+from typer.testing import CliRunner
+
+import zoo
+from zoo import hookimpl
+from zoo.cli import app
+from zoo.errors import ConfigError, UnknownNameError
+from zoo.registry import KINDS, Registry
+
+
+def test_builtins_register_through_the_entry_point_group():
+    eps = {ep.name: ep.value for ep in metadata.entry_points(group="zoo")}
+    assert eps["pix2pix"] == "zoo.plugins.pix2pix"
+    registry = zoo.get_registry()
+    entry = registry.get("architecture", "pix2pix")
+    assert entry.plugin == "pix2pix" and entry.version.startswith("zoo-gan ")
+    assert registry.failures == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "pattern", "expected"),
+    [
+        ("architecture", "pix2pix*", ["pix2pix"]),
+        ("generator", "unet*", ["unet", "unet_128", "unet_256"]),
+        ("generator", "resnet_*blocks", ["resnet_6blocks", "resnet_9blocks"]),
+        ("discriminator", "*gan", ["patchgan", "pixelgan"]),
+        ("loss", "*", ["gan", "l1"]),
+        ("dataset", "*", ["aligned", "paired-folders", "synthetic"]),
+        ("exporter", "*", []),
+        ("pretrained", "*", []),
+    ],
+)
+def test_list_models_with_wildcards_for_every_kind(kind, pattern, expected):
+    assert kind in KINDS
+    assert zoo.list_models(pattern, kind=kind) == expected
+
+
+def test_list_models_across_kinds_and_case():
+    assert zoo.list_models("UNET_2*") == ["unet_256"]
+    assert {"pix2pix", "unet_256", "synthetic"} <= set(zoo.list_models())
+
+
+def test_unknown_name_fails_with_closest_names():
+    with pytest.raises(UnknownNameError) as err:
+        zoo.create_model("unet256")
+    assert "unet_256" in err.value.close and "closest" in str(err.value)
+    with pytest.raises(UnknownNameError, match="closest: pix2pix"):
+        zoo.get_registry().get("architecture", "pix2pxi")
+    with pytest.raises(UnknownNameError, match="closest: generator"):
+        zoo.list_models(kind="generators")
+
+
+def test_create_model_checks_options():
+    net = zoo.create_model("unet", num_downs=5, ngf=4)
+    assert net.size_multiple == 32
+    with pytest.raises(ConfigError, match="no option ngff; valid options: input_nc"):
+        zoo.create_model("unet_256", ngff=4)
+    with pytest.raises(ConfigError, match="num_downs"):  # fixed by the preset, so not an option
+        zoo.create_model("unet_256", num_downs=5)
+
+
+class _Generators:
+    def __init__(self, names):
+        self.names = names
+
+    @hookimpl
+    def zoo_generators(self):
+        return {name: (lambda: None) for name in self.names}
+
+
+def test_a_taken_name_is_refused_and_reported_and_the_rest_kept():
+    registry = Registry()
+    registry.register(_Generators(["unet_256", "mine"]), name="intruder", version="intruder 1.0")
+    assert registry.get("generator", "unet_256").plugin == "pix2pix"
+    assert registry.get("generator", "mine").plugin == "intruder"
+    [failure] = registry.failures
+    assert failure.plugin == "intruder" and "'unet_256' is already registered by plugin 'pix2pix'" in failure.error
+
+
+def test_a_hook_that_raises_or_an_unknown_hook_is_reported():
+    class Raises:
+        @hookimpl
+        def zoo_losses(self):
+            raise RuntimeError("boom")
+
+    class Misspelt:
+        @hookimpl
+        def zoo_generator(self):
+            return {}
+
+    registry = Registry(load_entry_points=False)
+    registry.register(Raises(), name="raises")
+    registry.register(Misspelt(), name="misspelt")
+    registry.register(_Generators(["fine"]), name="fine")
+    errors = {f.plugin: f.error for f in registry.failures}
+    assert "zoo_losses() failed: RuntimeError: boom" in errors["raises"]
+    assert "unknown hook zoo_generator" in errors["misspelt"]
+    assert registry.get("generator", "fine").plugin == "fine"
+
+
+def test_a_plugin_that_fails_to_import_is_listed_and_the_others_still_load(monkeypatch):
+    broken = metadata.EntryPoint("broken", "zoo_no_such_module_anywhere", "zoo")
+    real = metadata.entry_points(group="zoo")
+    monkeypatch.setattr(metadata, "entry_points", lambda group: [broken, *real])
+    registry = Registry()
+    [failure] = registry.failures
+    assert failure.plugin == "broken" and "import failed: ModuleNotFoundError" in failure.error
+    assert registry.get("architecture", "pix2pix")
+
+    monkeypatch.setattr("zoo.cli.list.get_registry", lambda: registry)
+
+    result = CliRunner().invoke(app, ["list", "generator"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "unet_256" in result.output and "plugins that failed" in result.output
+    assert "broken" in result.output and "ModuleNotFoundError" in result.output
+
+
+def test_a_plugin_module_registers_like_an_entry_point():
+    plugin = types.ModuleType("notebook_plugin")
+    plugin.zoo_discriminators = hookimpl(lambda: {"tiny-d": lambda: None})
+    registry = Registry(load_entry_points=False)
+    registry.register(plugin)
+    assert registry.get("discriminator", "tiny-d").plugin == "notebook_plugin"
+
+
+@pytest.mark.parametrize("words", [["loss"], ["losses"], ["generators", "unet_2*"], ["unet_2*"]])
+def test_zoo_list_takes_a_kind_and_a_pattern(words):
+    result = CliRunner().invoke(app, ["list", *words], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    shown = {line.split("│")[2].strip() for line in result.output.splitlines() if line.count("│") > 4}
+    assert shown == ({"gan", "l1"} if "loss" in words[0] else {"unet_256"})
