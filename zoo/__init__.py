@@ -16,6 +16,7 @@ from zoo.errors import ConfigError, DataError, NonFiniteLossError, UnknownNameEr
 from zoo.hookspecs import hookimpl
 from zoo.loss import LossTerm, StepState
 from zoo.pipeline import Pipeline
+from zoo.pretrained import PretrainedModel
 from zoo.registry import create_model, get_registry, list_models
 
 __version__ = version("zoo-gan")
@@ -29,6 +30,7 @@ __all__ = [
     "NonFiniteLossError",
     "Phase",
     "Pipeline",
+    "PretrainedModel",
     "RunConfig",
     "StepState",
     "UnknownNameError",

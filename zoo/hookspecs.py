@@ -71,8 +71,9 @@ def zoo_datasets() -> Mapping[str, Callable[..., Any]]:
 
 @hookspec
 def zoo_exporters() -> Mapping[str, Callable[..., Any]]:
-    """Exporters: ``{name: callable(**options) -> exporter}`` that turn a trained generator
-    into a deployable artifact (ONNX, TensorRT, ...)."""
+    """Exporters: ``{name: callable(**options) -> exporter}``; an exporter turns a trained
+    pipeline's generator into a deployable artifact (an ONNX model, a TensorRT engine) and
+    verifies it against PyTorch. ``zoo export MODEL --onnx`` and ``zoo.export`` call them."""
 
 
 @hookspec

@@ -39,6 +39,8 @@ class PhaseRun:
     """The optimizers, schedules and gradient scalers of one phase, by parameter group."""
 
     phase: Phase
+    length: int
+    """Iterations in the phase."""
     params: dict[str, list[nn.Parameter]]
     optimizers: dict[str, torch.optim.Optimizer]
     schedulers: dict[str, torch.optim.lr_scheduler.LRScheduler]
@@ -55,6 +57,19 @@ class PhaseRun:
         for name in ("optimizers", "schedulers", "scalers"):
             for group, obj in getattr(self, name).items():
                 obj.load_state_dict(state[name][group])
+
+
+@dataclass
+class _Session:
+    """What lives through all the phases of one ``fit``."""
+
+    model: Architecture
+    batches: Batches
+    monitor: Monitor
+    samples: dict[str, Any]
+    last: Path | None = None
+    global_step: int = 0
+    stopped: bool = False
 
 
 class Trainer:
@@ -95,71 +110,84 @@ class Trainer:
         model.to(self.device).train()
         phases = model.phases(dataset)
         checkpoint = self._resume_point()
+        position = self._restore(model, phases, checkpoint)
+        batches = Batches(dataset, settings.batch_size, settings.num_workers, settings.seed, world,
+                          position.data_cursor)  # fmt: skip
+        session = _Session(model, batches, Monitor(self.run_dir, settings, world.is_main),
+                           _to_device(_sample_batch(dataset, settings.num_samples), self.device),
+                           last=checkpoint.path if checkpoint else None, global_step=position.global_step)  # fmt: skip
+        session.monitor.message(f"training {self.config.arch} on {self.device} x {world.world_size} process(es) "
+                                f"in {self.run_dir}")  # fmt: skip
+        try:
+            for index in range(position.phase, len(phases)):
+                resumed = checkpoint is not None and index == position.phase
+                if not resumed:
+                    model.build_phase(phases[index])
+                    model.to(self.device)
+                    model.start_phase(phases[index], dataset)
+                run = self._phase_run(model, phases[index], batches)
+                if resumed:
+                    state = checkpoint.training_state()
+                    run.load_state_dict(state)
+                    _set_rng_state(state["rng"], world)
+                session.monitor.start_phase(f"{run.phase.name} ({index + 1}/{len(phases)})", run.length,
+                                            position.iteration if resumed else 0)  # fmt: skip
+                position = self._train_phase(session, run, index, position if resumed else None)
+                if session.stopped:
+                    break
+            session.monitor.samples(position.global_step, self._visuals(model, session.samples))
+            if session.stopped:
+                session.monitor.message(
+                    f"stopped at step {position.global_step}; continue with --resume {self.run_dir}"
+                )
+            return session.last
+        finally:
+            session.monitor.close()
+            model.set_wrappers({})
+
+    def _restore(self, model: Architecture, phases: list[Phase], checkpoint: Checkpoint | None) -> Position:
+        """Shape the model as at ``checkpoint`` and load its weights; a new run gets its folder."""
         position = checkpoint.position if checkpoint else Position(0, 0, 0, 0)
-        state: dict[str, Any] = {}
         if checkpoint:
             for phase in phases[: position.phase + 1]:
                 model.build_phase(phase)
             model.to(self.device)
             load_strict(model.nets, checkpoint.weights(), checkpoint.path)
-            state = checkpoint.training_state()
-        elif world.is_main:
+        elif self.world.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             self.config.save(self.run_dir / "config.yaml")
-        limit = settings.max_iterations
+        limit = self.settings.max_iterations
         if limit is not None and position.global_step >= limit:
             raise ZooError(
                 f"{self.run_dir} is at step {position.global_step}, train.max_iterations={limit}: to continue, "
                 f"raise it or --set train.max_iterations=null"
             )
-        if world.is_main:
+        if self.world.is_main:
             self.store.clean_partial()
             truncate_metrics(self.run_dir, position.global_step)
-        batches = Batches(
-            dataset, settings.batch_size, settings.num_workers, settings.seed, world, position.data_cursor
-        )
-        samples = _to_device(_sample_batch(dataset, settings.num_samples), self.device)
-        monitor = Monitor(self.run_dir, settings, world.is_main)
-        monitor.message(
-            f"training {self.config.arch} on {self.device} x {world.world_size} process(es) in {self.run_dir}"
-        )
-        last = checkpoint.path if checkpoint else None
-        try:
-            for index in range(position.phase, len(phases)):
-                phase, resumed = phases[index], checkpoint is not None and index == position.phase
-                if not resumed:
-                    model.build_phase(phase)
-                    model.to(self.device)
-                    model.start_phase(phase, dataset)
-                per_unit = max(1, batches.per_epoch // settings.accumulate) if phase.unit == "epoch" else 1
-                run = self._phase_run(model, phase, per_unit)
-                if resumed:
-                    run.load_state_dict(state)
-                    _set_rng_state(state["rng"], world)
-                length = phase.length * per_unit
-                start = position.iteration if resumed else 0
-                monitor.start_phase(f"{phase.name} ({index + 1}/{len(phases)})", length, start)
-                for iteration in range(start, length):
-                    epoch = batches.epoch
-                    losses, lrs = self._iteration(model, run, batches)
-                    position = Position(index, iteration + 1, position.global_step + 1, batches.cursor)
-                    monitor.step(position.global_step, phase.name, epoch, losses, lrs)
-                    if position.global_step % settings.sample_every == 0:
-                        monitor.samples(position.global_step, self._visuals(model, samples))
-                    stop = self._should_stop(position)
-                    if stop or position.global_step % settings.checkpoint_every == 0:
-                        last = self._save(model, run, position)
-                    if stop:
-                        monitor.samples(position.global_step, self._visuals(model, samples))
-                        monitor.message(f"stopped at step {position.global_step}; resume with --resume {self.run_dir}")
-                        return last
-                if start < length and position.global_step % settings.checkpoint_every:
-                    last = self._save(model, run, position)
-            monitor.samples(position.global_step, self._visuals(model, samples))
-            return last
-        finally:
-            monitor.close()
-            model.set_wrappers({})
+        return position
+
+    def _train_phase(self, session: _Session, run: PhaseRun, index: int, resumed: Position | None) -> Position:
+        """Iterate through phase ``index`` (from where ``resumed`` left it); returns the position reached."""
+        settings, batches, monitor = self.settings, session.batches, session.monitor
+        start = resumed.iteration if resumed else 0
+        position = resumed or Position(index, 0, session.global_step, batches.cursor)
+        for iteration in range(start, run.length):
+            epoch = batches.epoch
+            losses, lrs = self._iteration(session.model, run, batches)
+            position = Position(index, iteration + 1, position.global_step + 1, batches.cursor)
+            session.global_step = position.global_step
+            monitor.step(position.global_step, run.phase.name, epoch, losses, lrs)
+            if position.global_step % settings.sample_every == 0:
+                monitor.samples(position.global_step, self._visuals(session.model, session.samples))
+            session.stopped = self._should_stop(position)
+            if session.stopped or position.global_step % settings.checkpoint_every == 0:
+                session.last = self._save(session.model, run, position)
+            if session.stopped:
+                return position
+        if start < run.length and position.global_step % settings.checkpoint_every:
+            session.last = self._save(session.model, run, position)
+        return position
 
     def _iteration(self, model: Architecture, run: PhaseRun, batches: Batches) -> tuple[dict, dict]:
         """One iteration: every step of the phase, in order, on ``accumulate`` micro-batches."""
@@ -200,8 +228,9 @@ class Trainer:
         return self.world.mean(dict(logged))
 
     # --- phases -----------------------------------------------------------------------------
-    def _phase_run(self, model: Architecture, phase: Phase, per_unit: int) -> PhaseRun:
+    def _phase_run(self, model: Architecture, phase: Phase, batches: Batches) -> PhaseRun:
         """Fresh optimizers over the groups the phase steps; everything else is frozen."""
+        per_unit = max(1, batches.per_epoch // self.settings.accumulate) if phase.unit == "epoch" else 1
         groups = list(dict.fromkeys(group for group, _ in phase.steps))
         missing = [g for g in groups if g not in self.config.optim]
         if missing:
@@ -222,7 +251,7 @@ class Trainer:
         }
         fp16 = self._dtype() == torch.float16
         scalers = {g: torch.amp.GradScaler(self.device.type, enabled=fp16) for g in groups}
-        run = PhaseRun(phase, params, optimizers, schedulers, scalers)
+        run = PhaseRun(phase, phase.length * per_unit, params, optimizers, schedulers, scalers)
         if self.world.enabled:
             run.wrappers = {
                 name: self.world.wrap(net, self.device)

@@ -1,0 +1,22 @@
+"""Named pretrained models: what the ``zoo_pretrained_models`` hook registers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PretrainedModel:
+    """A name users can pass to ``zoo.load``, resolved to a Hugging Face Hub repository.
+
+    ``license`` travels to the model card: weights imported from an official release keep the
+    release's terms (SPADE's are CC BY-NC-SA 4.0, for instance).
+    """
+
+    repo_id: str
+    arch: str
+    revision: str | None = None
+    license: str | None = None
+    summary: str = ""
+    source: str = ""
+    """Where the weights come from (the official release they were converted from)."""
