@@ -56,12 +56,37 @@ def test_overrides_are_typed():
         ("G.ngf=many", "valid integer"),
         ("train.precision=fp8", "'fp32', 'bf16', 'fp16' or 'amp'"),
         ("G", "expected KEY=VALUE"),
+        ("train.batch_size=0", "greater than or equal to 1"),
+        ("train.accumulate=-1", "greater than or equal to 1"),
+        ("optim.G.lr=-1", "greater than 0"),
+        ("optim.D.betas=[0.5, 1.5]", "less than 1"),
+        ("G.ngf=true", "expected int, not a boolean"),
+        ("schedule.epochs=-5", "greater than or equal to 0"),
+        ("schedule.decay_epochs=0", None),
+        ("train.device=gpu7", "'gpu7' is not a device"),
     ],
 )
 def test_bad_keys_and_values_fail_clearly(override, message):
-    with pytest.raises(ConfigError, match=None) as err:
+    if message is None:  # a valid value at the edge of the range
+        zoo.make_config("pix2pix", overrides=[override])
+        return
+    with pytest.raises(ConfigError) as err:
         zoo.make_config("pix2pix", overrides=[override])
     assert message in str(err.value)
+
+
+def test_a_schedule_must_train_at_all():
+    with pytest.raises(ConfigError, match="epochs \\+ decay_epochs must be at least 1"):
+        zoo.make_config("pix2pix", overrides=["schedule.epochs=0", "schedule.decay_epochs=0"])
+
+
+def test_a_later_layer_naming_another_component_drops_earlier_options(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("G: {name: unet, num_downs: 6, ngf: 16}\n")
+    cfg = zoo.make_config("pix2pix", config=path, overrides=["G.name=unet_256"])
+    assert cfg.nets["G"].name == "unet_256" and cfg.nets["G"].options["ngf"] == 64
+    cfg = zoo.make_config("pix2pix", config=path, overrides=["G.ngf=8"])
+    assert cfg.nets["G"].options["num_downs"] == 6 and cfg.nets["G"].options["ngf"] == 8
 
 
 def test_unknown_component_names_fail_with_closest():

@@ -64,10 +64,10 @@ def test_aligned_odd_width_is_named(tmp_path):
         _aligned(tmp_path, load_size=32, crop_size=32)
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated"])
-def test_unreadable_or_corrupt_images_are_named(tmp_path, damage):
-    good = write_image(tmp_path / "train" / "a.png", 64, 32)
-    bad = tmp_path / "train" / "b.png"
+@pytest.mark.parametrize(("damage", "suffix"), [("garbage", ".png"), ("truncated", ".png"), ("truncated", ".jpg")])
+def test_unreadable_or_corrupt_images_are_named(tmp_path, damage, suffix):
+    good = write_image(tmp_path / "train" / f"a{suffix}", 64, 32)
+    bad = tmp_path / "train" / f"b{suffix}"
     content = good.read_bytes()
     bad.write_bytes(b"not an image at all" if damage == "garbage" else content[: len(content) // 2])
     with pytest.raises(DataError, match=f"{bad}: not a readable image"):
@@ -130,3 +130,21 @@ def test_synthetic_scenes_are_deterministic_and_split():
     item = a[0]
     assert item["input"].shape == item["target"].shape == (3, 64, 64) and item["label"].shape == (1, 64, 64)
     assert set(item["label"].unique().tolist()) <= set(range(6)) and len(item["label"].unique()) >= 4
+
+
+def test_two_files_with_one_name_are_ambiguous(tmp_path):
+    write_image(tmp_path / "A" / "x.png", 32, 32)
+    write_image(tmp_path / "A" / "x.jpg", 32, 32)
+    write_image(tmp_path / "B" / "x.png", 32, 32)
+    with pytest.raises(DataError, match="share the name 'x'"):
+        _paired(tmp_path / "A", tmp_path / "B")
+
+
+def test_grey_16_bit_and_odd_sized_images(tmp_path):
+    write_image(tmp_path / "A" / "x.png", 30, 22, mode="L")
+    (tmp_path / "B").mkdir()
+    Image.fromarray(np.full((22, 30), 65535, dtype=np.uint16)).save(tmp_path / "B" / "x.png")
+    data = _paired(tmp_path / "A", tmp_path / "B", preprocess="none", flip=False, input_nc=1)
+    item = data[0]
+    assert item["input"].shape == (1, 24, 32)  # rounded to multiples of 4, as the official code does
+    assert item["target"].shape == (3, 24, 32) and item["target"].min() == pytest.approx(1.0)  # 16-bit white

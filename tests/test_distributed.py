@@ -22,8 +22,9 @@ def _weights(run):
     return read_weights(sorted((run / "checkpoints").iterdir())[-1] / "model.safetensors")
 
 
-def test_two_processes_with_gloo_match_one_process_with_the_joint_batch(tmp_path):
-    sets = [arg for override in [*TINY, *COMMON, "train.batch_size=2"] for arg in ("--set", override)]
+@pytest.mark.parametrize("per_process", [["train.batch_size=2"], ["train.batch_size=1", "train.accumulate=2"]])
+def test_two_processes_with_gloo_match_one_process_with_the_joint_batch(tmp_path, per_process):
+    sets = [arg for override in [*TINY, *COMMON, *per_process] for arg in ("--set", override)]
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
                "-m", "zoo", "train", "--arch", "pix2pix", "--out", str(tmp_path / "ddp"), *sets]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -32,7 +33,7 @@ def test_two_processes_with_gloo_match_one_process_with_the_joint_batch(tmp_path
     assert "x 2 process(es)" in done.stderr
 
     joint = zoo.train(tiny_config(*COMMON, "train.batch_size=4"), out=tmp_path / "joint")
-    alone = zoo.train(tiny_config(*COMMON, "train.batch_size=2"), out=tmp_path / "alone")  # rank 0's share only
+    alone = zoo.train(tiny_config(*COMMON, *per_process), out=tmp_path / "alone")  # rank 0's share only
 
     ddp_losses = [m["losses"] for m in read_metrics(tmp_path / "ddp")]
     assert len(ddp_losses) == 3

@@ -99,3 +99,21 @@ def test_zoo_generate_translates_a_folder(trained_run, tmp_path):
     outs = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert outs == ["img0.png", "img1.png", "img2.png"]
     assert Image.open(tmp_path / "out" / "img0.png").size == (32, 32)
+
+
+def test_inputs_are_converted_to_the_generators_channels_or_refused_clearly(trained_run):
+    pipe = zoo.load(trained_run, device="cpu")
+    grey = Image.fromarray(np.full((32, 32), 128, dtype=np.uint8), "L")
+    rgba = Image.fromarray(np.full((32, 32, 4), 128, dtype=np.uint8), "RGBA")
+    rgb = Image.fromarray(np.full((32, 32, 3), 128, dtype=np.uint8))
+    assert np.array_equal(np.asarray(pipe(grey)), np.asarray(pipe(rgb)))
+    assert np.array_equal(np.asarray(pipe(rgba)), np.asarray(pipe(rgb)))
+    assert pipe(np.zeros((32, 32), dtype=np.uint8), output_type="pt").shape == (3, 32, 32)
+    with pytest.raises(ZooError, match=r"image arrays are HWC, got shape \(3, 32, 32\): transpose it to \(32, 32, 3\)"):
+        pipe(np.zeros((3, 32, 32), dtype=np.uint8))
+    with pytest.raises(ZooError, match=r"float images must lie in \[0, 1\], got values in \[255, 255\]"):
+        pipe(np.full((32, 32, 3), 255.0, dtype=np.float32))
+    with pytest.raises(ZooError, match="no images given"):
+        pipe([])
+    with pytest.raises(ZooError, match="test_mode 'foo' is not one of eval, paper"):
+        pipe.test_mode = "foo"

@@ -21,7 +21,7 @@ def test_unet_256_has_the_official_keys_shapes_and_size():
 
 
 def test_resnet_9blocks_matches_the_official_cyclegan_generator():
-    net = zoo.create_model("resnet_9blocks", norm="instance")
+    net = zoo.create_model("resnet_9blocks", norm="instance", use_dropout=False)
     assert _shapes(net) == read_reference("keys_cyclegan_resnet9.txt")
     assert sum(p.numel() for p in net.parameters()) == 11378179
 
@@ -34,6 +34,8 @@ def test_unet_dropout_sits_in_the_three_inner_512_decoder_blocks_and_bias_follow
     with_instance = zoo.create_model("unet_256", norm="instance", use_dropout=False)
     assert not any(isinstance(m, nn.Dropout) for m in with_instance.modules())
     assert all(m.bias is not None for m in with_instance.modules() if isinstance(m, nn.Conv2d))
+    without_norm = zoo.create_model("unet_256", norm="none")  # the official code drops the bias here too
+    assert sum(m.bias is not None for m in without_norm.modules() if isinstance(m, nn.Conv2d)) == 0
 
 
 @pytest.mark.parametrize(("name", "size"), [("unet_256", 256), ("unet_128", 128)])
@@ -65,7 +67,7 @@ def _receptive_field(net: nn.Module, size: int = 256) -> int:
     return int(rows.max() - rows.min() + 1)
 
 
-@pytest.mark.parametrize(("n_layers", "field"), [(1, 16), (2, 34), (3, 70), (4, 142)])
+@pytest.mark.parametrize(("n_layers", "field"), [(0, 16), (1, 16), (2, 34), (3, 70), (4, 142)])
 def test_patchgan_receptive_field(n_layers, field):
     torch.manual_seed(0)
     net = zoo.create_model("patchgan", kind="discriminator", n_layers=n_layers, ndf=4)

@@ -122,6 +122,24 @@ def test_a_plugin_that_fails_to_import_is_listed_and_the_others_still_load(monke
     assert "broken" in result.output and "ModuleNotFoundError" in result.output
 
 
+def test_components_of_the_wrong_type_are_refused_and_reported():
+    class Wrong:
+        @hookimpl
+        def zoo_generators(self):
+            return {"not-callable": 42, "fine": lambda: None}
+
+        @hookimpl
+        def zoo_architectures(self):
+            return {"a-string": "pix2pix"}
+
+    registry = Registry(load_entry_points=False)
+    registry.register(Wrong(), name="wrong")
+    errors = [f.error for f in registry.failures]
+    assert "generator 'not-callable' is 42, not a factory (a class or function); ignored" in errors
+    assert "architecture 'a-string' is 'pix2pix', not a zoo.Architecture subclass; ignored" in errors
+    assert registry.get("generator", "fine").plugin == "wrong"
+
+
 def test_a_plugin_module_registers_like_an_entry_point():
     plugin = types.ModuleType("notebook_plugin")
     plugin.zoo_discriminators = hookimpl(lambda: {"tiny-d": lambda: None})

@@ -62,23 +62,34 @@ def test_an_interrupted_run_resumes_exactly(tmp_path, extra):
     assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
 
 
-def test_resume_from_an_older_checkpoint_replaces_later_records(tmp_path):
+def test_resume_from_an_older_checkpoint_sets_the_later_ones_aside(tmp_path):
     cfg = tiny_config("train.checkpoint_every=2", "train.keep_checkpoints=10")
     run = zoo.train(cfg, out=tmp_path / "run")
-    expected = _losses(run)
+    expected = read_metrics(run)
     zoo.train(cfg, resume=run / "checkpoints" / "step-00000004")
-    assert _losses(run) == expected
-    assert [p.name for p in sorted((run / "checkpoints").iterdir())] == [f"step-0000000{i}" for i in (2, 4, 6, 8)]
+    assert read_metrics(run) == expected
+    names = sorted(p.name for p in (run / "checkpoints").iterdir())
+    assert names[0].startswith("abandoned-") and names[1:] == [f"step-0000000{i}" for i in (2, 4, 6, 8)]
+    assert sorted(p.name for p in (run / "checkpoints" / names[0]).iterdir()) == ["step-00000006", "step-00000008"]
+
+
+def test_resume_can_fork_into_another_folder(tmp_path):
+    run = zoo.train(tiny_config("train.checkpoint_every=4"), out=tmp_path / "run")
+    fork = zoo.train(resume=run / "checkpoints" / "step-00000004", out=tmp_path / "fork")
+    assert read_metrics(fork) == read_metrics(run)[4:]
+    assert (fork / "config.yaml").is_file() and (fork / "checkpoints" / "step-00000008").is_dir()
 
 
 def test_resume_refuses_a_changed_recipe_and_a_new_run_refuses_a_used_folder(tmp_path):
     run = zoo.train(tiny_config("train.max_iterations=2"), out=tmp_path / "run")
     with pytest.raises(ConfigError, match=r"cannot resume .* with a different G"):
         zoo.train(tiny_config("G.ngf=4"), resume=run)
-    zoo.train(tiny_config("train.log_every=2"), resume=run)  # train.* may change
+    zoo.train(tiny_config("train.log_every=2", "train.max_iterations=3"), resume=run)  # train.* may change
+    with pytest.raises(ConfigError, match=r"different train\.batch_size"):
+        zoo.train(tiny_config("train.batch_size=2"), resume=run)
     with pytest.raises(ZooError, match="already holds checkpoints; continue with --resume"):
         zoo.train(tiny_config(), out=run)
-    with pytest.raises(ZooError, match=r"cannot resume: .*config.yaml is missing"):
+    with pytest.raises(ZooError, match="holds no finished checkpoint"):
         zoo.train(tiny_config(), resume=tmp_path)
 
 
@@ -138,6 +149,28 @@ def test_a_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_
     with pytest.raises(NonFiniteLossError, match=r"loss G/poison=nan is not finite.*step-00000004"):
         zoo.train(cfg, out=tmp_path / "run", registry=registry)
     assert sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir()) == ["step-00000002", "step-00000004"]
+
+
+class _NaNGradient(LossTerm):
+    """A finite loss (sqrt(0) = 0) whose gradient is NaN (0 x inf)."""
+
+    def forward(self, state):
+        return torch.sqrt(state.fake.sum() * 0)
+
+
+class _NaNGradientPlugin:
+    @hookimpl
+    def zoo_losses(self):
+        return {"nan-gradient": _NaNGradient}
+
+
+def test_a_non_finite_gradient_stops_the_run_before_it_reaches_the_weights(tmp_path):
+    registry = Registry()
+    registry.register(_NaNGradientPlugin(), name="nan-gradient")
+    cfg = zoo.make_config("pix2pix", overrides=[*TINY, "loss.bad.name=nan-gradient"], registry=registry)
+    with pytest.raises(NonFiniteLossError, match=r"the gradient of group G is not finite.*no checkpoint was saved"):
+        zoo.train(cfg, out=tmp_path / "run", registry=registry)
+    assert not (tmp_path / "run" / "checkpoints").exists()
 
 
 def test_bf16_autocast_and_monitoring(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -14,7 +15,7 @@ from zoo.errors import ConfigError, ZooError
 from zoo.pipeline import CONFIG_NAME, Pipeline, from_folder
 from zoo.registry import Registry, get_registry
 from zoo.trainer import Trainer
-from zoo.trainer.checkpoint import CheckpointStore
+from zoo.trainer.checkpoint import find_checkpoint
 
 
 def make_config(
@@ -51,19 +52,21 @@ def train(
 ) -> Path:
     """Train ``config`` into the run folder ``out`` (default ``runs/<arch>-<time>``) and return it.
 
-    With ``resume`` (a run folder or a checkpoint folder) the run continues where it stopped,
-    with its saved configuration; a given ``config`` may differ from it only in ``train``.
+    With ``resume`` (a run folder, or one of its checkpoints) the run continues where it stopped
+    with the checkpoint's configuration; ``config`` may change its ``train`` section, except what
+    decides the order of data and randomness. ``out`` then forks the run into another folder.
     """
     registry = registry or get_registry()
     if resume is not None:
-        resume = Path(resume)
-        run_dir = Path(out) if out else _run_dir_of(resume)
-        config = _resumable(config, run_dir, registry)
-    elif config is None:
+        checkpoint = find_checkpoint(Path(resume))
+        config = _resumable(config, checkpoint.path / CONFIG_NAME, registry)
+        run_dir = Path(out) if out else checkpoint.path.parent.parent
+        Trainer(config, run_dir, registry, resume=checkpoint.path).fit()
+        return run_dir
+    if config is None:
         raise ConfigError("nothing to train: pass a configuration (zoo.make_config) or resume a run")
-    else:
-        run_dir = Path(out) if out else Path("runs") / f"{config.arch}-{time.strftime('%Y%m%d-%H%M%S')}"
-    Trainer(config, run_dir, registry, resume=resume).fit()
+    run_dir = Path(out) if out else Path("runs") / f"{config.arch}-{time.strftime('%Y%m%d-%H%M%S')}"
+    Trainer(config, run_dir, registry).fit()
     return run_dir
 
 
@@ -73,10 +76,7 @@ def load(path: str | Path, device: str | torch.device | None = None, registry: R
     folder = Path(path)
     registry = registry or get_registry()
     if (folder / "checkpoints").is_dir():
-        latest = CheckpointStore(folder / "checkpoints", 1).latest()
-        if latest is None:
-            raise ZooError(f"{folder} is a run folder without a finished checkpoint yet")
-        folder = latest.path
+        folder = find_checkpoint(folder).path
     if not (folder / CONFIG_NAME).is_file():
         raise ZooError(
             f"{path}: not a saved model, run or checkpoint folder (no {CONFIG_NAME}); "
@@ -86,24 +86,21 @@ def load(path: str | Path, device: str | torch.device | None = None, registry: R
     return from_folder(folder, registry, device=device, prefixes_only=is_checkpoint)
 
 
-def _run_dir_of(resume: Path) -> Path:
-    """A checkpoint lives in ``<run>/checkpoints/<step>``; a run folder is itself."""
-    return resume.parent.parent if (resume / "meta.json").is_file() else resume
+FIXED_ON_RESUME = ("batch_size", "accumulate", "seed")
+"""Training settings that decide the order of data and randomness, so a resumed run keeps them."""
 
 
-def _resumable(config: RunConfig | None, run_dir: Path, registry: Registry) -> RunConfig:
-    """The run's saved configuration, or ``config`` if it differs from that only in ``train``."""
-    saved_path = run_dir / "config.yaml"
-    if not saved_path.is_file():
-        raise ZooError(f"cannot resume: {saved_path} is missing (is {run_dir} a zoo run folder?)")
-    saved = RunConfig.from_dict(load_file(saved_path), registry, source=str(saved_path))
+def _resumable(config: RunConfig | None, saved_path: Path, registry: Registry) -> RunConfig:
+    """The checkpoint's configuration, or ``config`` if it differs from that only where allowed."""
+    saved = RunConfig.from_dict(json.loads(saved_path.read_text()), registry, source=str(saved_path))
     if config is None:
         return saved
     ours, theirs = config.to_dict(), saved.to_dict()
     changed = [k for k in theirs if k != "train" and ours.get(k) != theirs[k]]
+    changed += [f"train.{k}" for k in FIXED_ON_RESUME if ours["train"][k] != theirs["train"][k]]
     if changed:
         raise ConfigError(
-            f"cannot resume {run_dir} with a different {', '.join(changed)}; only train.* may change "
-            f"(drop the other options, or start a new run)"
+            f"cannot resume from {saved_path.parent} with a different {', '.join(changed)}; "
+            f"only the other train.* settings may change (or start a new run)"
         )
     return config

@@ -148,6 +148,10 @@ class Architecture(nn.Module):
         """The discriminator's features and predictions for ``image`` in the context of ``batch``."""
         raise NotImplementedError
 
+    def check_batch(self, batch: Mapping[str, Any]) -> None:
+        """Refuse data the networks cannot take (sizes, channels), before training starts; the
+        trainer passes the first items of the data set. Raise :class:`~zoo.errors.DataError`."""
+
     def real(self, batch: Mapping[str, Any]) -> torch.Tensor:
         """The real image the generator's output is compared with."""
         return batch["target"]

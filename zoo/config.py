@@ -15,10 +15,11 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import torch
 import yaml
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from zoo.errors import ConfigError
 
@@ -35,34 +36,49 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+Positive = Annotated[int, Field(ge=1)]
+Count = Annotated[int, Field(ge=0)]
+
+
 class TrainSettings(Settings):
     """How the trainer runs, whatever the architecture."""
 
-    batch_size: int = 1
-    num_workers: int = 0
-    seed: int = 0
+    batch_size: Positive = 1
+    num_workers: Count = 0
+    seed: Count = 0
     precision: Literal["fp32", "bf16", "fp16", "amp"] = "fp32"
     """``amp``: bf16 autocast on CPU, fp16 with a gradient scaler on CUDA."""
-    accumulate: int = 1
+    accumulate: Positive = 1
     device: str = "auto"
-    max_iterations: int | None = None
+    """``auto`` (CUDA, then MPS, then CPU), or a torch device such as ``cpu`` or ``cuda:1``."""
+    max_iterations: Positive | None = None
     """Stop after this many iterations in total, leaving the schedule unchanged (for trials)."""
-    checkpoint_every: int = 1000
-    keep_checkpoints: int = 3
-    log_every: int = 10
-    sample_every: int = 500
-    num_samples: int = 4
+    checkpoint_every: Positive = 1000
+    keep_checkpoints: Positive = 3
+    log_every: Positive = 10
+    sample_every: Positive = 500
+    num_samples: Positive = 4
     tensorboard: bool = True
     progress: bool = True
     deterministic: bool = False
+
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, value: str) -> str:
+        if value != "auto":
+            try:
+                torch.device(value)
+            except RuntimeError as exc:
+                raise ValueError(f"{value!r} is not a device: use auto, cpu, cuda, cuda:N or mps ({exc})") from None
+        return value
 
 
 class OptimSettings(Settings):
     """Adam for one parameter group; per-group rates and betas make TTUR possible."""
 
-    lr: float = 2e-4
-    betas: tuple[float, float] = (0.5, 0.999)
-    weight_decay: float = 0.0
+    lr: Annotated[float, Field(gt=0)] = 2e-4
+    betas: tuple[Annotated[float, Field(ge=0, lt=1)], Annotated[float, Field(ge=0, lt=1)]] = (0.5, 0.999)
+    weight_decay: Annotated[float, Field(ge=0)] = 0.0
 
 
 @dataclass
@@ -190,24 +206,24 @@ def _component(
     layers: list[Layer],
     extra: tuple[str, ...] = (),
 ) -> Component:
-    """A component section; choosing another ``name`` drops the recipe's options for the old one."""
+    """A component section. A layer that names another component drops the options given for
+    the previous one (the recipe's, or a file's), so they cannot leak into the new one."""
     name = default.get("name")
+    given: dict[str, tuple[Any, str]] = {k: (v, "the recipe") for k, v in default.items() if k != "name"}
     for source, layer in layers:
-        _check_mapping(source, section, layer.get(section, {}))
-        name = layer.get(section, {}).get("name", name)
+        section_layer = layer.get(section, {})
+        _check_mapping(source, section, section_layer)
+        if section_layer.get("name", name) != name:
+            name, given = section_layer["name"], {}
+        given.update({k: (v, source) for k, v in section_layer.items() if k != "name"})
     if name is None:
         raise ConfigError(f"{section}: no {kind} named; set {section}.name (see `zoo list {kind}`)")
     entry = registry.get(kind, name)
-    merged = dict(default) if name == default.get("name") else {}
-    for source, layer in layers:
-        given = layer.get(section, {})
-        merged.update(given)
-        unknown = [k for k in given if k != "name" and k not in entry.options() and k not in extra]
-        if unknown:
-            valid = ["name", *extra, *entry.options()]
-            raise ConfigError(_unknown(source, f"{section} ({kind} {name!r})", unknown, valid))
-    merged.pop("name", None)
-    return Component(name, _typed_options(f"{section} ({kind} {name!r})", entry.options(), merged))
+    where = f"{section} ({kind} {name!r})"
+    for key, (_, source) in given.items():
+        if key not in entry.options() and key not in extra:
+            raise ConfigError(_unknown(source, where, [key], ["name", *extra, *entry.options()]))
+    return Component(name, _typed_options(where, entry.options(), {k: v for k, (v, _) in given.items()}))
 
 
 def _losses(registry: Registry, defaults: Mapping, layers: list[Layer]) -> dict[str, LossConfig]:
@@ -283,9 +299,12 @@ def _typed(where: str, annotation: Any, value: Any) -> Any:
     if annotation is inspect.Parameter.empty:
         return value
     try:
-        return TypeAdapter(annotation).validate_python(value)
+        typed = TypeAdapter(annotation).validate_python(value)
     except ValidationError as exc:
         raise ConfigError(f"{where}={value!r}: {_first_error(exc)}") from None
+    if isinstance(value, bool) and not isinstance(typed, bool):  # true/false must not become 1/0
+        raise ConfigError(f"{where}={value!r}: expected {getattr(annotation, '__name__', annotation)}, not a boolean")
+    return typed
 
 
 def _check_mapping(source: str, section: str, value: Any) -> None:

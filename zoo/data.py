@@ -4,11 +4,15 @@ flips as an uninterrupted one, whatever the number of loader workers."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
+from rich.progress import track
 from torch.utils.data import Dataset
 
 from zoo.errors import DataError
@@ -28,28 +32,43 @@ def list_images(folder: str | Path, what: str = "images") -> list[Path]:
 
 
 def check_image(path: Path) -> tuple[int, int]:
-    """The (width, height) of an image file after checking it can be decoded."""
+    """The (width, height) of an image file after decoding it completely (a truncated JPEG
+    passes a header check but not this)."""
     try:
         with Image.open(path) as image:
-            size = image.size
-            image.verify()
-        return size
+            image.load()
+            return image.size
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
         raise DataError(f"{path}: not a readable image ({exc}); replace or remove the file") from None
 
 
 def read_image(path: Path, mode: str = "RGB") -> Image.Image:
-    """Decode an image into ``mode``; a file that fails to decode is named in the error."""
+    """Decode an image into ``mode`` (16-bit images scaled to 8 bits, alpha dropped); a file
+    that fails to decode is named in the error."""
     try:
         with Image.open(path) as image:
-            return image.convert(mode)
+            image.load()  # decode now: the file closes with this block
+            return to_mode(image, mode)
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
         raise DataError(f"{path}: not a readable image ({exc}); replace or remove the file") from None
 
 
+def to_mode(image: Image.Image, mode: str) -> Image.Image:
+    """``image`` in ``mode``; 16-bit images are scaled to 8 bits first (PIL would clip them)."""
+    if image.mode.startswith("I;16"):
+        image = Image.fromarray((np.asarray(image, dtype=np.float32) / 257).round().astype(np.uint8))
+    return image if image.mode == mode else image.convert(mode)
+
+
 def check_all(paths: Iterable[Path]) -> dict[Path, tuple[int, int]]:
-    """Sizes of all ``paths``, checking each; the first bad one fails by name."""
-    return {path: check_image(path) for path in paths}
+    """Sizes of all ``paths``, each decoded once before training (in parallel threads, with a
+    progress bar for large sets); the first bad file, in order, fails by name."""
+    paths = list(paths)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        sizes = pool.map(check_image, paths)
+        if len(paths) > 500:
+            sizes = track(sizes, total=len(paths), description="checking images", transient=True)
+        return dict(zip(paths, sizes, strict=True))
 
 
 class SeededDataset(Dataset):

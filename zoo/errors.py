@@ -38,9 +38,3 @@ class NonFiniteLossError(ZooError, FloatingPointError):
 
 class CheckpointError(ZooError, RuntimeError):
     """A checkpoint or weights file that cannot be read or does not fit the model."""
-
-
-def closest(name: str, known: Iterable[str]) -> str:
-    """A ', '-joined list of the names in ``known`` that look most like ``name``."""
-    known = sorted(known)
-    return ", ".join(difflib.get_close_matches(name, known, n=5, cutoff=0.4) or known)

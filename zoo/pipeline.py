@@ -11,24 +11,21 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import numpy as np
 import torch
 from huggingface_hub import ModelHubMixin
-from PIL import Image
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
 from zoo.config import RunConfig
 from zoo.errors import CheckpointError, ZooError
+from zoo.images import ImageInput, OutputType, from_batch, to_batch
 from zoo.registry import Registry, get_registry
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
-OutputType = Literal["pil", "np", "pt"]
-ImageInput = Image.Image | np.ndarray | torch.Tensor | str | Path
 
 
 def best_device() -> torch.device:
@@ -55,9 +52,12 @@ class Pipeline(ModelHubMixin):
         raise NotImplementedError
 
     # --- user-facing call ---------------------------------------------------------------------
+    input_channels: int | None = None
+    """Channels the generator takes; user images are converted to it (grey <-> RGB, alpha dropped)."""
+
     def __call__(self, images: ImageInput | Sequence[ImageInput], output_type: OutputType = "pil") -> Any:
         """Translate one image or a batch; returns the same shape of answer (one or a list)."""
-        batch, single = to_batch(images)
+        batch, single = to_batch(images, self.input_channels)
         with torch.inference_mode():
             out = self.generate(batch.to(self.device) * 2 - 1)
         return from_batch((out.float().clamp(-1, 1) + 1) / 2, output_type, single)
@@ -157,55 +157,3 @@ def load_strict(module: nn.Module, state: dict[str, torch.Tensor], source: Path 
 def _keys(keys: list[str], limit: int = 8) -> str:
     shown = ", ".join(keys[:limit])
     return shown + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
-
-
-# --- conversions between user images and tensors ------------------------------------------------
-def to_batch(images: ImageInput | Sequence[ImageInput]) -> tuple[torch.Tensor, bool]:
-    """A float batch (N, C, H, W) in [0, 1], and whether a single image was given."""
-    if isinstance(images, torch.Tensor) and images.ndim == 4:
-        return _as_float(images), False
-    if isinstance(images, np.ndarray) and images.ndim == 4:
-        return _as_float(torch.from_numpy(images).permute(0, 3, 1, 2)), False
-    if isinstance(images, (list, tuple)):
-        tensors = [to_batch(image)[0] for image in images]
-        sizes = {tuple(t.shape[1:]) for t in tensors}
-        if len(sizes) > 1:
-            raise ZooError(f"images of a batch must have one size and channel count, got {sorted(sizes)}")
-        return torch.cat(tensors), False
-    return _single(images).unsqueeze(0), True
-
-
-def _single(image: ImageInput) -> torch.Tensor:
-    if isinstance(image, (str, Path)):
-        try:
-            with Image.open(image) as opened:
-                image = opened.convert("RGB")
-        except OSError as exc:
-            raise ZooError(f"cannot read image {image}: {exc}") from None
-    if isinstance(image, Image.Image):
-        image = np.asarray(image.convert("RGB") if image.mode not in ("RGB", "L") else image)
-    if isinstance(image, np.ndarray):
-        array = image[..., None] if image.ndim == 2 else image
-        return _as_float(torch.from_numpy(np.array(array)).permute(2, 0, 1))  # a copy: PIL's arrays are read-only
-    if isinstance(image, torch.Tensor) and image.ndim in (2, 3):
-        return _as_float(image if image.ndim == 3 else image.unsqueeze(0))
-    raise ZooError(f"cannot use {type(image).__name__} as an image: pass a PIL image, an HWC array or a CHW tensor")
-
-
-def _as_float(tensor: torch.Tensor) -> torch.Tensor:
-    """uint8 in [0, 255] or float in [0, 1] -> float in [0, 1]."""
-    return tensor.float() / 255 if tensor.dtype == torch.uint8 else tensor.float()
-
-
-def from_batch(batch: torch.Tensor, output_type: OutputType, single: bool) -> Any:
-    """Images in [0, 1] as PIL images, uint8 HWC arrays or the tensor itself."""
-    if output_type == "pt":
-        return batch[0] if single else batch
-    arrays = batch.mul(255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
-    if output_type == "np":
-        items = list(arrays)
-    elif output_type == "pil":
-        items = [Image.fromarray(a[..., 0] if a.shape[-1] == 1 else a) for a in arrays]
-    else:
-        raise ZooError(f"output_type {output_type!r} is not one of pil, np, pt")
-    return items[0] if single else items

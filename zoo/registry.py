@@ -19,7 +19,9 @@ from typing import Any
 import pluggy
 
 from zoo import hookspecs
+from zoo.architecture import Architecture
 from zoo.errors import ConfigError, UnknownNameError
+from zoo.pretrained import PretrainedModel
 
 KINDS = tuple(hookspecs.KIND_HOOKS)
 BUILTIN_DISTRIBUTION = "zoo-gan"
@@ -123,6 +125,10 @@ class Registry:
             self.failures.append(PluginFailure(plugin, version, f"{impl.__name__}() failed: {_describe(exc)}"))
             return
         for name, obj in items.items():
+            problem = _misfit(kind, obj)
+            if problem:
+                self.failures.append(PluginFailure(plugin, version, f"{kind} {name!r} {problem}; ignored"))
+                continue
             taken = self._entries[kind].get(name)
             if taken is not None:
                 self.failures.append(
@@ -165,6 +171,16 @@ class Registry:
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries())
+
+
+def _misfit(kind: str, obj: Any) -> str | None:
+    """Why ``obj`` cannot be a component of ``kind``, or None."""
+    if kind == "architecture":
+        ok = isinstance(obj, type) and issubclass(obj, Architecture)
+        return None if ok else f"is {obj!r}, not a zoo.Architecture subclass"
+    if kind == "pretrained":
+        return None if isinstance(obj, PretrainedModel) else f"is {obj!r}, not a zoo.PretrainedModel"
+    return None if callable(obj) else f"is {obj!r}, not a factory (a class or function)"
 
 
 def _builtins_first(ep: metadata.EntryPoint) -> tuple[bool, str]:

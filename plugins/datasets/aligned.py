@@ -6,15 +6,15 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-from PIL import Image
 
-from zoo.data import SeededDataset, check_all, list_images, read_image
+from zoo.data import check_all, list_images, read_image
 from zoo.errors import DataError
 
-from .transforms import PairTransform, Preprocess
+from .pairs import PairedImages
+from .transforms import Preprocess
 
 
-class AlignedDataset(SeededDataset):
+class AlignedDataset(PairedImages):
     """pix2pix aligned images: each file ``root/<split>/x.jpg`` holds A (left) and B (right).
 
     ``direction`` AtoB translates the left half into the right one; BtoA the reverse.
@@ -33,19 +33,16 @@ class AlignedDataset(SeededDataset):
         output_nc: int = 3,
         seed: int = 0,
     ):
+        super().__init__(preprocess, load_size, crop_size, flip, input_nc, output_nc, seed)
         self.files = list_images(Path(root) / split, f"A|B images of the {split!r} split")
-        self.transform = PairTransform(preprocess, load_size, crop_size, flip)
-        self.direction, self.seed = direction, seed
-        self.modes = ("L" if input_nc == 1 else "RGB", "L" if output_nc == 1 else "RGB")
+        self.direction = direction
         for path, (width, height) in check_all(self.files).items():
             if width % 2:
                 raise DataError(
                     f"{path}: width {width} is odd, so it cannot hold two halves A|B of equal width; "
                     f"aligned images are A and B of the same size side by side"
                 )
-            problem = self.transform.check(width // 2, height)
-            if problem:
-                raise DataError(f"{path}: each half is {width // 2}x{height}: {problem}")
+            self.check_size(path, width // 2, height)
 
     def __len__(self) -> int:
         return len(self.files)
@@ -54,12 +51,6 @@ class AlignedDataset(SeededDataset):
         path = self.files[index]
         image = read_image(path)
         half = image.width // 2
-        a, b = image.crop((0, 0, half, image.height)), image.crop((half, 0, image.width, image.height))
-        if self.direction == "BtoA":
-            a, b = b, a
-        a, b = self.transform([_mode(a, self.modes[0]), _mode(b, self.modes[1])], self.rng(index))
-        return {"input": a, "target": b, "path": str(path)}
-
-
-def _mode(image: Image.Image, mode: str) -> Image.Image:
-    return image if image.mode == mode else image.convert(mode)
+        halves = image.crop((0, 0, half, image.height)), image.crop((half, 0, image.width, image.height))
+        a, b = halves if self.direction == "AtoB" else halves[::-1]
+        return self.item(a.convert(self.modes[0]), b.convert(self.modes[1]), index, path)

@@ -26,7 +26,9 @@ class PairTransform:
         if self.preprocess == "resize_and_crop":
             return self.load_size, self.load_size
         if self.preprocess.startswith("scale_width"):
-            return self.load_size, max(self.crop_size, round(self.load_size * height / width))
+            return self.load_size, int(max(self.load_size * height / width, self.crop_size))
+        if self.preprocess == "none":  # the official code rounds to multiples of 4
+            return round(width / 4) * 4, round(height / 4) * 4
         return width, height
 
     def check(self, width: int, height: int) -> str | None:

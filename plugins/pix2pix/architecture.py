@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
+from pydantic import model_validator
 from torch.utils.data import Dataset
 
 from zoo.architecture import Architecture, DiscriminatorOutput, LRSchedule, Phase
-from zoo.config import RunConfig, Settings
-from zoo.errors import ConfigError
+from zoo.config import Count, RunConfig, Settings
+from zoo.errors import ConfigError, DataError
 
 from .convert import import_official
 from .pipeline import Pix2PixPipeline
@@ -19,8 +20,14 @@ from .pipeline import Pix2PixPipeline
 class Pix2PixSchedule(Settings):
     """The paper's 100 epochs at the full rate, then 100 of linear decay to zero."""
 
-    epochs: int = 100
-    decay_epochs: int = 100
+    epochs: Count = 100
+    decay_epochs: Count = 100
+
+    @model_validator(mode="after")
+    def _some_training(self) -> Pix2PixSchedule:
+        if self.epochs + self.decay_epochs < 1:
+            raise ValueError("epochs + decay_epochs must be at least 1")
+        return self
 
 
 class Pix2Pix(Architecture):
@@ -45,11 +52,27 @@ class Pix2Pix(Architecture):
     @classmethod
     def check(cls, config: RunConfig) -> None:
         g, d = config.nets["G"].options, config.nets["D"].options
-        pair = g.get("input_nc", 3) + g.get("output_nc", 3)
-        if d.get("input_nc", pair) != pair:
+        pair = g["input_nc"] + g["output_nc"]
+        if d["input_nc"] != pair:
             raise ConfigError(
                 f"D.input_nc={d['input_nc']} but the discriminator sees input and output stacked: "
                 f"G.input_nc + G.output_nc = {pair}; set D.input_nc={pair}"
+            )
+
+    def check_batch(self, batch: Mapping[str, Any]) -> None:
+        g = self.config.nets["G"]
+        for key, option in (("input", "input_nc"), ("target", "output_nc")):
+            if batch[key].shape[1] != g.options[option]:
+                raise DataError(
+                    f"the data set gives {key} images of {batch[key].shape[1]} channel(s) but "
+                    f"G.{option}={g.options[option]}; make them agree (data.{option} or G.{option})"
+                )
+        multiple = getattr(self.nets["G"], "size_multiple", 1)
+        height, width = batch["input"].shape[-2:]
+        if height % multiple or width % multiple:
+            raise DataError(
+                f"the data set gives {width}x{height} images but {g.name} needs multiples of {multiple}; "
+                f"set data.crop_size (or data.size) to a multiple of {multiple}, or use a generator for this size"
             )
 
     def phases(self, dataset: Dataset) -> list[Phase]:

@@ -20,17 +20,18 @@ class NLayerDiscriminator(nn.Module):
     def __init__(self, input_nc: int = 6, ndf: int = 64, n_layers: int = 3, norm: NormName = "batch"):
         super().__init__()
         make_norm, bias = norm_layer(norm), uses_bias(norm)
+
+        def block(mult_in: int, mult_out: int, stride: int) -> list[nn.Module]:
+            conv = nn.Conv2d(ndf * mult_in, ndf * mult_out, 4, stride=stride, padding=1, bias=bias)
+            return [conv, make_norm(ndf * mult_out), nn.LeakyReLU(0.2, True)]
+
         layers: list[nn.Module] = [nn.Conv2d(input_nc, ndf, 4, stride=2, padding=1), nn.LeakyReLU(0.2, True)]
         mult = 1
-        for n in range(1, n_layers + 1):
-            prev, mult = mult, min(2**n, 8)
-            stride = 2 if n < n_layers else 1
-            layers += [
-                nn.Conv2d(ndf * prev, ndf * mult, 4, stride=stride, padding=1, bias=bias),
-                make_norm(ndf * mult),
-                nn.LeakyReLU(0.2, True),
-            ]
-        layers.append(nn.Conv2d(ndf * mult, 1, 4, stride=1, padding=1))
+        for n in range(1, n_layers):
+            layers += block(mult, min(2**n, 8), stride=2)
+            mult = min(2**n, 8)
+        layers += block(mult, min(2**n_layers, 8), stride=1)  # always present, as in the official code
+        layers.append(nn.Conv2d(ndf * min(2**n_layers, 8), 1, 4, stride=1, padding=1))
         self.model = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -23,7 +23,21 @@ class Pix2PixPipeline(Pipeline):
     official ``test.py`` without ``--eval`` do (running statistics are left untouched).
     """
 
-    test_mode: TestMode = "eval"
+    _test_mode: TestMode = "eval"
+
+    @property
+    def input_channels(self) -> int:
+        return self.config.nets["G"].options["input_nc"]
+
+    @property
+    def test_mode(self) -> TestMode:
+        return self._test_mode
+
+    @test_mode.setter
+    def test_mode(self, mode: TestMode) -> None:
+        if mode not in ("eval", "paper"):
+            raise ZooError(f"test_mode {mode!r} is not one of eval, paper")
+        self._test_mode = mode
 
     def generate(self, x: torch.Tensor) -> torch.Tensor:
         generator = self.nets["G"]

@@ -50,7 +50,7 @@ class ResnetGenerator(nn.Module):
         output_nc: int = 3,
         ngf: int = 64,
         norm: NormName = "batch",
-        use_dropout: bool = False,
+        use_dropout: bool = True,
         n_blocks: int = 9,
         padding: PaddingName = "reflect",
     ):
@@ -87,7 +87,7 @@ def resnet(
     output_nc: int = 3,
     ngf: int = 64,
     norm: NormName = "batch",
-    use_dropout: bool = False,
+    use_dropout: bool = True,
     n_blocks: int = 9,
     padding: PaddingName = "reflect",
     init_type: InitName = "normal",

@@ -11,6 +11,7 @@ from rich.progress import track
 from zoo.api import load
 from zoo.cli.app import app
 from zoo.data import list_images
+from zoo.errors import ZooError
 
 
 @app.command("generate")
@@ -26,6 +27,8 @@ def generate_command(
     """Translate images with a trained model."""
     pipe = load(model, device=device)
     if test_mode:
+        if not isinstance(getattr(type(pipe), "test_mode", None), property):
+            raise ZooError(f"{pipe.config.arch} pipelines have no test modes; drop --test-mode")
         pipe.test_mode = test_mode
     files = [input] if input.is_file() else list_images(input)
     output.mkdir(parents=True, exist_ok=True)

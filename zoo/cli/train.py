@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 import yaml
-from rich.console import Console
 
 from zoo.api import make_config, train
 from zoo.cli.app import app
+from zoo.pipeline import CONFIG_NAME
+from zoo.trainer.checkpoint import find_checkpoint
 
 
 @app.command("train")
@@ -35,18 +36,11 @@ def train_command(
 ) -> None:
     """Train a model. With no --data the recipe's default data set is used (the embedded synthetic
     scenes for pix2pix), so `zoo train --arch pix2pix` runs as it is."""
-    if overrides is None:
-        overrides = []
     if resume is not None and config is None and arch is None:
-        config = _saved_config(resume)
-    cfg = make_config(arch, data, config, overrides)
+        config = find_checkpoint(resume).path / CONFIG_NAME  # continue with the run's own configuration
+    cfg = make_config(arch, data, config, overrides or [])
     if print_config:
-        Console().print(yaml.safe_dump(cfg.to_dict(), sort_keys=False), highlight=False)
+        typer.echo(yaml.safe_dump(cfg.to_dict(), sort_keys=False), nl=False)
         return
     run_dir = train(cfg, out=out, resume=resume)
-    Console(stderr=True).print(f"run folder: {run_dir}")
-
-
-def _saved_config(resume: Path) -> Path:
-    run = resume.parent.parent if (resume / "meta.json").is_file() else resume
-    return run / "config.yaml"
+    typer.echo(f"run folder: {run_dir}", err=True)

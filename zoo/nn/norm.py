@@ -27,5 +27,6 @@ def norm_layer(norm: NormName) -> Callable[[int], nn.Module]:
 
 
 def uses_bias(norm: NormName) -> bool:
-    """Convolutions before a batch norm need no bias: the norm's shift replaces it."""
-    return norm != "batch"
+    """Whether convolutions before the norm have a bias, as the official code decides it: only
+    with instance norm (batch norm's shift replaces it; with ``none`` the official code has none)."""
+    return norm == "instance"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,17 @@ def read_checkpoint(path: Path) -> Checkpoint:
         raise CheckpointError(f"{path} is not a zoo checkpoint ({exc})") from None
 
 
+def find_checkpoint(path: Path) -> Checkpoint:
+    """The checkpoint at ``path``, or the latest one of the run folder ``path``."""
+    path = Path(path)
+    if (path / META_NAME).is_file():
+        return read_checkpoint(path)
+    latest = CheckpointStore(path / "checkpoints", 1).latest()
+    if latest is None:
+        raise CheckpointError(f"{path} holds no finished checkpoint (looked in {path / 'checkpoints'})")
+    return latest
+
+
 class CheckpointStore:
     """The checkpoints of one run folder, newest last; keeps the last ``keep``."""
 
@@ -92,22 +104,28 @@ class CheckpointStore:
         (tmp / META_NAME).write_text(json.dumps({"position": asdict(position)}, indent=2))
         for path in [*tmp.iterdir(), tmp]:
             _fsync(path)
-        if final.exists():  # a run resumed from an older checkpoint reaches this step again
-            old = self.folder / f".old-{final.name}-{os.getpid()}"
-            os.replace(final, old)
-            os.replace(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, final)
+        os.replace(tmp, final)
         _fsync(self.folder)
         for old in self.all()[: -self.keep]:
             shutil.rmtree(old.path, ignore_errors=True)
         return final
 
+    def set_aside_after(self, checkpoint: Checkpoint) -> Path | None:
+        """Move the checkpoints newer than ``checkpoint`` (an abandoned continuation, when a run
+        resumes from an older one) into ``abandoned-<time>/``, where ``latest`` no longer sees them."""
+        newer = [c for c in self.all() if c.position.global_step > checkpoint.position.global_step]
+        if not newer:
+            return None
+        aside = self.folder / f"abandoned-{time.strftime('%Y%m%d-%H%M%S')}"
+        aside.mkdir()
+        for old in newer:
+            os.replace(old.path, aside / old.path.name)
+        return aside
+
     def clean_partial(self) -> None:
         """Remove temporary folders that a crash left behind."""
         if self.folder.is_dir():
-            for tmp in [*self.folder.glob(".tmp-*"), *self.folder.glob(".old-*")]:
+            for tmp in self.folder.glob(".tmp-*"):
                 shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -8,7 +8,6 @@ the trainable networks in :class:`~torch.nn.parallel.DistributedDataParallel`.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -17,11 +16,21 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 
-@dataclass(frozen=True)
 class World:
-    rank: int = 0
-    world_size: int = 1
-    local_rank: int = 0
+    """This process's place among the training processes, and the collectives the trainer needs.
+
+    Collective tensors live on the training device, as NCCL requires.
+    """
+
+    def __init__(self, rank: int = 0, world_size: int = 1, local_rank: int = 0):
+        self.rank, self.world_size, self.local_rank = rank, world_size, local_rank
+        self.device = torch.device("cpu")
+        self._owns_group = False
+
+    @classmethod
+    def from_env(cls) -> World:
+        env = os.environ
+        return cls(int(env.get("RANK", 0)), int(env.get("WORLD_SIZE", 1)), int(env.get("LOCAL_RANK", 0)))
 
     @property
     def enabled(self) -> bool:
@@ -31,21 +40,23 @@ class World:
     def is_main(self) -> bool:
         return self.rank == 0
 
-    @classmethod
-    def from_env(cls) -> World:
-        return cls(
-            int(os.environ.get("RANK", 0)),
-            int(os.environ.get("WORLD_SIZE", 1)),
-            int(os.environ.get("LOCAL_RANK", 0)),
-        )
-
     def init(self, device: torch.device) -> None:
-        """Join the process group (once); NCCL for CUDA devices, gloo otherwise."""
+        """Join the process group unless one exists: NCCL for CUDA devices, gloo otherwise."""
+        self.device = device
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
         if self.enabled and not dist.is_initialized():
             dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+            self._owns_group = True
 
-    def wrap(self, module: nn.Module, device: torch.device) -> nn.Module:
-        ids = [device.index] if device.type == "cuda" else None
+    def close(self) -> None:
+        """Leave the process group if :meth:`init` created it."""
+        if self._owns_group and dist.is_initialized():
+            dist.destroy_process_group()
+            self._owns_group = False
+
+    def wrap(self, module: nn.Module) -> nn.Module:
+        ids = [self.device.index] if self.device.type == "cuda" else None
         return DistributedDataParallel(module, device_ids=ids)
 
     def gather(self, obj: Any) -> list[Any]:
@@ -60,7 +71,7 @@ class World:
         """True on every rank if ``flag`` is true on any (a stop request, say)."""
         if not self.enabled:
             return flag
-        tensor = torch.tensor([int(flag)])
+        tensor = torch.tensor([int(flag)], device=self.device)
         dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
         return bool(tensor.item())
 
@@ -68,14 +79,10 @@ class World:
         """Each value averaged over the ranks (the same keys on every rank)."""
         if not self.enabled or not values:
             return values
-        tensor = torch.tensor(list(values.values()), dtype=torch.float64)
+        tensor = torch.tensor(list(values.values()), dtype=torch.float64, device=self.device)
         dist.all_reduce(tensor)
         return dict(zip(values, (tensor / self.world_size).tolist(), strict=True))
 
     def barrier(self) -> None:
         if self.enabled:
             dist.barrier()
-
-    def close(self) -> None:
-        if self.enabled and dist.is_initialized():
-            dist.destroy_process_group()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import random
 import signal
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -28,7 +29,7 @@ from zoo.errors import ConfigError, NonFiniteLossError, ZooError
 from zoo.loss import Forward, LossTerm, StepState
 from zoo.pipeline import best_device, load_strict
 from zoo.registry import Registry, get_registry
-from zoo.trainer.checkpoint import Checkpoint, CheckpointStore, Position, read_checkpoint
+from zoo.trainer.checkpoint import Checkpoint, CheckpointStore, Position, find_checkpoint
 from zoo.trainer.distributed import World
 from zoo.trainer.loader import Batches
 from zoo.trainer.monitor import Monitor, truncate_metrics
@@ -99,8 +100,11 @@ class Trainer:
         """Train to the end (or to ``train.max_iterations``, or a stop signal); returns the last
         checkpoint's folder."""
         self.world.init(self.device)
-        with self._stop_signals():
-            return self._fit()
+        try:
+            with self._stop_signals():
+                return self._fit()
+        finally:
+            self.world.close()
 
     def _fit(self) -> Path | None:
         settings, world = self.settings, self.world
@@ -109,12 +113,13 @@ class Trainer:
         model: Architecture = self.registry.get("architecture", self.config.arch).obj(self.config, self.registry)
         model.to(self.device).train()
         phases = model.phases(dataset)
+        samples = _to_device(_sample_batch(dataset, settings.num_samples), self.device)
+        model.check_batch(samples)
         checkpoint = self._resume_point()
         position = self._restore(model, phases, checkpoint)
         batches = Batches(dataset, settings.batch_size, settings.num_workers, settings.seed, world,
                           position.data_cursor)  # fmt: skip
-        session = _Session(model, batches, Monitor(self.run_dir, settings, world.is_main),
-                           _to_device(_sample_batch(dataset, settings.num_samples), self.device),
+        session = _Session(model, batches, Monitor(self.run_dir, settings, world.is_main), samples,
                            last=checkpoint.path if checkpoint else None, global_step=position.global_step)  # fmt: skip
         session.monitor.message(f"training {self.config.arch} on {self.device} x {world.world_size} process(es) "
                                 f"in {self.run_dir}")  # fmt: skip
@@ -153,7 +158,7 @@ class Trainer:
                 model.build_phase(phase)
             model.to(self.device)
             load_strict(model.nets, checkpoint.weights(), checkpoint.path)
-        elif self.world.is_main:
+        if self.world.is_main and not (self.run_dir / "config.yaml").is_file():
             self.run_dir.mkdir(parents=True, exist_ok=True)
             self.config.save(self.run_dir / "config.yaml")
         limit = self.settings.max_iterations
@@ -193,7 +198,10 @@ class Trainer:
         """One iteration: every step of the phase, in order, on ``accumulate`` micro-batches."""
         phase = run.phase
         micro = [_to_device(next(batches), self.device) for _ in range(self.settings.accumulate)]
-        shared = [Forward(model, batch, shared=True) for batch in micro] if phase.share_forward else None
+        # DistributedDataParallel pairs each forward with its own backward: with several
+        # micro-batches a forward shared across steps would break that pairing.
+        share = phase.share_forward and not (self.world.enabled and len(micro) > 1)
+        shared = [Forward(model, batch, shared=True) for batch in micro] if share else None
         lrs = {group: opt.param_groups[0]["lr"] for group, opt in run.optimizers.items()}
         losses: dict[str, float] = {}
         for group, repeats in phase.steps:
@@ -223,6 +231,7 @@ class Trainer:
                 scaler.scale(total / len(forwards)).backward()
             for label, value in values.items():
                 logged[f"{group}/{label}"] += value.item() / len(forwards)
+        self._check_gradients(group, optimizer, scaler)
         scaler.step(optimizer)
         scaler.update()
         return self.world.mean(dict(logged))
@@ -254,7 +263,7 @@ class Trainer:
         run = PhaseRun(phase, phase.length * per_unit, params, optimizers, schedulers, scalers)
         if self.world.enabled:
             run.wrappers = {
-                name: self.world.wrap(net, self.device)
+                name: self.world.wrap(net)
                 for name, net in model.nets.items()
                 if any(p.requires_grad for p in net.parameters())
             }
@@ -295,13 +304,26 @@ class Trainer:
     def _check_finite(self, group: str, values: Mapping[str, torch.Tensor]) -> None:
         bad = {label: v.item() for label, v in values.items() if not torch.isfinite(v).all()}
         if self.world.any(bool(bad)):
-            latest = self.store.latest()
-            where = f"the last good checkpoint is {latest.path}" if latest else "no checkpoint was saved yet"
             names = ", ".join(f"{group}/{k}={v}" for k, v in bad.items()) or "on another process"
-            raise NonFiniteLossError(
-                f"loss {names} is not finite; training stopped and {where}. Lower the learning rate "
-                f"(optim.*.lr), use train.precision=fp32, or check the data for NaNs."
-            )
+            self._fail(f"loss {names} is not finite")
+
+    def _check_gradients(self, group: str, optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler) -> None:
+        """A finite loss can still give a NaN gradient; stop before it reaches the weights. (With
+        fp16 the gradient scaler skips such steps itself, as it should.)"""
+        if scaler.is_enabled():
+            return
+        params = [p for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
+        norm = torch.nn.utils.get_total_norm([p.grad for p in params]) if params else torch.zeros(())
+        if self.world.any(not bool(torch.isfinite(norm))):
+            self._fail(f"the gradient of group {group} is not finite (norm {norm.item()})")
+
+    def _fail(self, what: str) -> None:
+        latest = self.store.latest()
+        where = f"the last good checkpoint is {latest.path}" if latest else "no checkpoint was saved yet"
+        raise NonFiniteLossError(
+            f"{what}; training stopped and {where}. Lower the learning rate (optim.*.lr), use "
+            f"train.precision=fp32, or check the data for NaNs."
+        )
 
     def _should_stop(self, position: Position) -> bool:
         limit = self.settings.max_iterations
@@ -335,14 +357,12 @@ class Trainer:
                     f"or train into another folder"
                 )
             return None
-        if (self.resume / "meta.json").is_file():
-            return read_checkpoint(self.resume)
-        latest = CheckpointStore(self.resume / "checkpoints", 1).latest()
-        if latest is None:
-            raise ZooError(
-                f"nothing to resume: {self.resume} holds no checkpoint (looked in {self.resume}/checkpoints)"
-            )
-        return latest
+        checkpoint = find_checkpoint(self.resume)
+        if self.world.is_main:
+            aside = self.store.set_aside_after(checkpoint)
+            if aside:
+                print(f"resuming from {checkpoint.path.name}: the later checkpoints moved to {aside}", file=sys.stderr)
+        return checkpoint
 
     def _save(self, model: Architecture, run: PhaseRun, position: Position) -> Path | None:
         rng = self.world.gather(_rng_state())
@@ -373,10 +393,16 @@ class Trainer:
 
 
 def _device(name: str, world: World) -> torch.device:
-    if name != "auto":
-        return torch.device(name)
-    device = best_device()
-    return torch.device("cuda", world.local_rank) if device.type == "cuda" else device
+    """The device ``train.device`` names; ``auto`` and a bare ``cuda`` take this process's GPU."""
+    if name == "auto":
+        name = best_device().type
+    device = torch.device(name)
+    if device.type == "cuda":
+        count = torch.cuda.device_count()
+        device = torch.device("cuda", world.local_rank if device.index is None else device.index)
+        if device.index >= count:
+            raise ConfigError(f"train.device={name}: this machine has {count} CUDA device(s); use auto or cpu")
+    return device
 
 
 def _seed_everything(seed: int, deterministic: bool) -> None:

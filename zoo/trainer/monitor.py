@@ -106,16 +106,24 @@ class Monitor:
 
 
 def truncate_metrics(run_dir: Path, global_step: int) -> None:
-    """Drop records past ``global_step`` (written after the checkpoint a run resumes from)."""
-    path = run_dir / METRICS_NAME
-    if path.is_file():
-        kept = [line for line in path.read_text().splitlines() if json.loads(line)["step"] <= global_step]
-        path.write_text("".join(line + "\n" for line in kept))
+    """Drop records past ``global_step`` (written after the checkpoint a run resumes from), and
+    a last line that a crash left half-written."""
+    records = [r for r in read_metrics(run_dir) if r["step"] <= global_step]
+    if (run_dir / METRICS_NAME).is_file():
+        (run_dir / METRICS_NAME).write_text("".join(json.dumps(r) + "\n" for r in records))
 
 
 def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
+    """The logged records of a run, skipping any line that is not complete JSON."""
     path = Path(run_dir) / METRICS_NAME
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
+    return [record for line in path.read_text().splitlines() if (record := _parse(line))] if path.is_file() else []
+
+
+def _parse(line: str) -> dict[str, Any] | None:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        return None
 
 
 def _rgb(images: torch.Tensor) -> torch.Tensor:
