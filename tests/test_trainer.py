@@ -25,6 +25,19 @@ def _losses(run):
     return [(m["step"], m["losses"]) for m in read_metrics(run)]
 
 
+def _with_loss(name, term):
+    """A registry with the installed plugins and one more that provides the loss term ``name``."""
+
+    class Plugin:
+        @hookimpl
+        def zoo_losses(self):
+            return {name: term}
+
+    registry = Registry()
+    registry.register(Plugin(), name=name)
+    return registry
+
+
 def _final_weights(run):
     latest = sorted((run / "checkpoints").iterdir())[-1]
     return read_weights(latest / "model.safetensors")
@@ -132,15 +145,8 @@ class _Poison(LossTerm):
         return torch.tensor(math.nan if self.calls >= self.at else 0.0)
 
 
-class _PoisonPlugin:
-    @hookimpl
-    def zoo_losses(self):
-        return {"poison": _Poison}
-
-
 def test_a_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
-    registry = Registry()
-    registry.register(_PoisonPlugin(), name="poison")
+    registry = _with_loss("poison", _Poison)
     cfg = zoo.make_config(
         "pix2pix",
         overrides=[*TINY, "loss.poison.name=poison", "loss.poison.at=5", "train.checkpoint_every=2"],
@@ -158,15 +164,8 @@ class _NaNGradient(LossTerm):
         return torch.sqrt(state.fake.sum() * 0)
 
 
-class _NaNGradientPlugin:
-    @hookimpl
-    def zoo_losses(self):
-        return {"nan-gradient": _NaNGradient}
-
-
 def test_a_non_finite_gradient_stops_the_run_before_it_reaches_the_weights(tmp_path):
-    registry = Registry()
-    registry.register(_NaNGradientPlugin(), name="nan-gradient")
+    registry = _with_loss("nan-gradient", _NaNGradient)
     cfg = zoo.make_config("pix2pix", overrides=[*TINY, "loss.bad.name=nan-gradient"], registry=registry)
     with pytest.raises(NonFiniteLossError, match=r"the gradient of group G is not finite.*no checkpoint was saved"):
         zoo.train(cfg, out=tmp_path / "run", registry=registry)
@@ -236,15 +235,8 @@ class _Interrupt(LossTerm):
         return state.fake.sum() * 0
 
 
-class _InterruptPlugin:
-    @hookimpl
-    def zoo_losses(self):
-        return {"interrupt": _Interrupt}
-
-
 def test_ctrl_c_finishes_the_iteration_saves_and_stops(tmp_path):
-    registry = Registry()
-    registry.register(_InterruptPlugin(), name="interrupt")
+    registry = _with_loss("interrupt", _Interrupt)
     cfg = zoo.make_config("pix2pix", overrides=[*TINY, "loss.stop.name=interrupt"], registry=registry)
     run = zoo.train(cfg, out=tmp_path / "run", registry=registry)
     assert [p.name for p in (run / "checkpoints").iterdir()] == ["step-00000003"]
