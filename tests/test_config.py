@@ -48,7 +48,7 @@ def test_overrides_are_typed():
     [
         ("G.ngff=32", "unknown key 'ngff' in G (generator 'unet_256'); valid keys: name, input_nc, output_nc, ngf"),
         ("loss.l1.wieght=5", "unknown key 'wieght' in loss.l1 (loss 'l1'); valid keys: name, weight"),
-        ("trian.seed=1", "unknown key 'trian'; valid keys: G, D, loss, optim, schedule, data, train"),
+        ("trian.seed=1", "unknown key 'trian'; valid keys: G, D, loss, optim, schedule, model, data, train"),
         ("train.sede=1", "unknown key 'sede' in train; valid keys: batch_size, num_workers, seed"),
         ("optim.E.lr=1", "unknown key 'E' in optim; valid keys: G, D"),
         ("schedule.epoch=1", "unknown key 'epoch' in schedule; valid keys: epochs, decay_epochs"),
@@ -143,6 +143,9 @@ def test_parse_overrides_builds_nested_values():
     }
 
 
-def test_discriminator_channels_must_match_the_pair():
-    with pytest.raises(ConfigError, match=r"set D.input_nc=4"):
-        zoo.make_config("pix2pix", overrides=["G.input_nc=1", "G.output_nc=3"])
+def test_the_discriminator_channels_follow_the_generator():
+    cfg = zoo.make_config("pix2pix", overrides=["G.input_nc=1", "G.output_nc=3"])
+    assert cfg.nets["D"].options["input_nc"] == 4
+    with pytest.raises(ConfigError, match=r"D\.input_nc=6 contradicts the 4 that the pix2pix recipe derives"):
+        zoo.make_config("pix2pix", overrides=["G.input_nc=1", "D.input_nc=6"])
+    assert zoo.make_config("pix2pix", overrides=["D.input_nc=6"]).nets["D"].options["input_nc"] == 6

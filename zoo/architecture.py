@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import torch
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from torch import nn
 
 if TYPE_CHECKING:
@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 
 DiscriminatorOutput = list[list[torch.Tensor]]
 """Per discriminator scale, its intermediate features; the last one is the prediction."""
+
+
+class NoOptions(BaseModel):
+    """An architecture without options of its own: the ``model`` section is empty."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,8 @@ class Architecture(nn.Module):
     ``train`` sections, completed from the factories' signatures."""
     Schedule: ClassVar[type[BaseModel]]
     """The typed ``schedule`` section from which :meth:`phases` are derived."""
+    Options: ClassVar[type[BaseModel]] = NoOptions
+    """The typed ``model`` section: the architecture's own options."""
     inference_nets: ClassVar[tuple[str, ...]] = ("G",)
     """The networks a saved model keeps for inference."""
     generator_group: ClassVar[str] = "G"
@@ -94,12 +102,28 @@ class Architecture(nn.Module):
     def __init__(self, config: RunConfig, registry: Registry):
         super().__init__()
         self.config = config
-        self.nets = self.build_nets(config, registry, self.networks)
+        self.nets = self.build_nets(config, registry, self.active_networks(config))
         self._wrappers: dict[str, nn.Module] = {}
+
+    @classmethod
+    def derive(cls, config: RunConfig) -> dict[str, dict[str, Any]]:
+        """Options that follow from the rest of the configuration, by component section:
+        ``{"D": {"input_nc": 6}}``. Users cannot set them to anything else."""
+        return {}
 
     @classmethod
     def check(cls, config: RunConfig) -> None:
         """Refuse a configuration whose parts do not fit together (raise :class:`ConfigError`)."""
+
+    @classmethod
+    def active_networks(cls, config: RunConfig) -> list[str]:
+        """The networks this configuration uses (an optional encoder may be off)."""
+        return list(cls.networks)
+
+    @classmethod
+    def inference_networks(cls, config: RunConfig) -> list[str]:
+        """The active networks a saved model keeps."""
+        return [name for name in cls.active_networks(config) if name in cls.inference_nets]
 
     @classmethod
     def build_nets(cls, config: RunConfig, registry: Registry, names: Iterable[str]) -> nn.ModuleDict:
@@ -134,6 +158,9 @@ class Architecture(nn.Module):
 
     def start_phase(self, phase: Phase, dataset: Dataset) -> None:
         """Initialise a phase entered afresh (copy weights, measure noise); skipped on resume."""
+
+    def end_phase(self, phase: Phase, dataset: Dataset) -> None:
+        """Finish a phase after its last iteration, before its checkpoint (cluster styles, say)."""
 
     def parameters_for(self, group: str, phase: Phase) -> Iterable[nn.Parameter]:
         """Parameters optimized by ``group`` in ``phase``; by default the network of that name."""

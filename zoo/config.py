@@ -111,6 +111,8 @@ class RunConfig:
     loss: dict[str, LossConfig]
     optim: dict[str, OptimSettings]
     schedule: BaseModel
+    model: BaseModel
+    """The architecture's own options (label classes in, instance edges, ...)."""
     data: Component
     train: TrainSettings
 
@@ -121,6 +123,7 @@ class RunConfig:
             "loss": {label: term.to_dict() for label, term in self.loss.items()},
             "optim": {group: opt.model_dump(mode="json") for group, opt in self.optim.items()},
             "schedule": self.schedule.model_dump(mode="json"),
+            "model": self.model.model_dump(mode="json"),
             "data": self.data.to_dict(),
             "train": self.train.model_dump(mode="json"),
         }
@@ -174,7 +177,7 @@ def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunC
     arch_cls = registry.get("architecture", arch).obj
     defaults = copy.deepcopy(arch_cls.defaults)
     layers = list(layers)
-    sections = [*arch_cls.networks, "loss", "optim", "schedule", "data", "train"]
+    sections = [*arch_cls.networks, "loss", "optim", "schedule", "model", "data", "train"]
     for source, layer in layers:
         unknown = [k for k in layer if k not in sections]
         if unknown:
@@ -191,11 +194,29 @@ def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunC
         loss=_losses(registry, defaults.get("loss", {}), layers),
         optim=_groups(defaults.get("optim", {}), layers),
         schedule=_settings(arch_cls.Schedule, "schedule", defaults.get("schedule", {}), layers),
+        model=_settings(arch_cls.Options, "model", defaults.get("model", {}), layers),
         data=data,
         train=_settings(TrainSettings, "train", defaults.get("train", {}), layers),
     )
+    _apply_derived(config, arch_cls.derive(config), layers)
     arch_cls.check(config)
     return config
+
+
+def _apply_derived(config: RunConfig, derived: Mapping[str, Mapping[str, Any]], layers: list[Layer]) -> None:
+    """Set the options the architecture computes from the rest (``D.input_nc`` from ``G``'s
+    channels, say); a layer that sets one of them to another value is refused."""
+    for section, options in derived.items():
+        component = config.data if section == "data" else config.nets[section]
+        for key, value in options.items():
+            for source, layer in layers:
+                given = layer.get(section, {}).get(key, value)
+                if given != value and layer.get(section, {}).get("name", component.name) == component.name:
+                    raise ConfigError(
+                        f"{source}: {section}.{key}={given!r} contradicts the {value!r} that the {config.arch} "
+                        f"recipe derives from the rest of the configuration; leave {section}.{key} out"
+                    )
+            component.options[key] = value
 
 
 def _component(

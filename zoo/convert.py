@@ -74,6 +74,6 @@ def convert(
     conversion = importer([Path(f) for f in files], allow_pickle)
     layers = [("official checkpoint", conversion.config), ("--set", parse_overrides(overrides))]
     config = resolve(arch, registry, layers)
-    nets = arch_cls.build_nets(config, registry, arch_cls.inference_nets)
+    nets = arch_cls.build_nets(config, registry, arch_cls.inference_networks(config))
     load_strict(nets, conversion.state, ", ".join(map(str, files)))
     return arch_cls.pipeline(config, nets, device="cpu"), conversion

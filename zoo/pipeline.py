@@ -108,10 +108,10 @@ def from_folder(
     registry = registry or get_registry()
     config = read_config(folder / CONFIG_NAME, registry)
     arch_cls = registry.get("architecture", config.arch).obj
-    nets = arch_cls.build_nets(config, registry, arch_cls.inference_nets)
+    nets = arch_cls.build_nets(config, registry, arch_cls.inference_networks(config))
     state = read_weights(folder / WEIGHTS_NAME)
     if prefixes_only:
-        state = {k: v for k, v in state.items() if k.split(".", 1)[0] in arch_cls.inference_nets}
+        state = {k: v for k, v in state.items() if k.split(".", 1)[0] in nets}
     load_strict(nets, state, folder / WEIGHTS_NAME)
     return arch_cls.pipeline(config, nets, device=device)
 

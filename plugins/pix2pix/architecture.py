@@ -11,7 +11,7 @@ from torch.utils.data import Dataset
 
 from zoo.architecture import Architecture, DiscriminatorOutput, LRSchedule, Phase
 from zoo.config import Count, RunConfig, Settings
-from zoo.errors import ConfigError, DataError
+from zoo.errors import DataError
 
 from .convert import import_official
 from .pipeline import Pix2PixPipeline
@@ -50,14 +50,9 @@ class Pix2Pix(Architecture):
     }
 
     @classmethod
-    def check(cls, config: RunConfig) -> None:
-        g, d = config.nets["G"].options, config.nets["D"].options
-        pair = g["input_nc"] + g["output_nc"]
-        if d["input_nc"] != pair:
-            raise ConfigError(
-                f"D.input_nc={d['input_nc']} but the discriminator sees input and output stacked: "
-                f"G.input_nc + G.output_nc = {pair}; set D.input_nc={pair}"
-            )
+    def derive(cls, config: RunConfig) -> dict[str, dict[str, Any]]:
+        g = config.nets["G"].options
+        return {"D": {"input_nc": g["input_nc"] + g["output_nc"]}}  # D sees input and output stacked
 
     def check_batch(self, batch: Mapping[str, Any]) -> None:
         g = self.config.nets["G"]

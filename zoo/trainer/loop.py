@@ -65,6 +65,7 @@ class _Session:
     """What lives through all the phases of one ``fit``."""
 
     model: Architecture
+    dataset: Any
     batches: Batches
     monitor: Monitor
     samples: dict[str, Any]
@@ -119,7 +120,7 @@ class Trainer:
         position = self._restore(model, phases, checkpoint)
         batches = Batches(dataset, settings.batch_size, settings.num_workers, settings.seed, world,
                           position.data_cursor)  # fmt: skip
-        session = _Session(model, batches, Monitor(self.run_dir, settings, world.is_main), samples,
+        session = _Session(model, dataset, batches, Monitor(self.run_dir, settings, world.is_main), samples,
                            last=checkpoint.path if checkpoint else None, global_step=position.global_step)  # fmt: skip
         session.monitor.message(f"training {self.config.arch} on {self.device} x {world.world_size} process(es) "
                                 f"in {self.run_dir}")  # fmt: skip
@@ -140,7 +141,7 @@ class Trainer:
                 position = self._train_phase(session, run, index, position if resumed else None)
                 if session.stopped:
                     break
-            session.monitor.samples(position.global_step, self._visuals(model, session.samples))
+            self._sample(session, position.global_step)
             if session.stopped:
                 session.monitor.message(
                     f"stopped at step {position.global_step}; continue with --resume {self.run_dir}"
@@ -184,14 +185,15 @@ class Trainer:
             session.global_step = position.global_step
             monitor.step(position.global_step, run.phase.name, epoch, losses, lrs)
             if position.global_step % settings.sample_every == 0:
-                monitor.samples(position.global_step, self._visuals(session.model, session.samples))
+                self._sample(session, position.global_step)
+            phase_done = iteration + 1 == run.length
+            if phase_done:
+                session.model.end_phase(run.phase, session.dataset)
             session.stopped = self._should_stop(position)
-            if session.stopped or position.global_step % settings.checkpoint_every == 0:
+            if session.stopped or phase_done or position.global_step % settings.checkpoint_every == 0:
                 session.last = self._save(session.model, run, position)
             if session.stopped:
-                return position
-        if start < run.length and position.global_step % settings.checkpoint_every:
-            session.last = self._save(session.model, run, position)
+                break
         return position
 
     def _iteration(self, model: Architecture, run: PhaseRun, batches: Batches) -> tuple[dict, dict]:
@@ -214,7 +216,7 @@ class Trainer:
 
     def _step(self, model: Architecture, run: PhaseRun, group: str, forwards: list[Forward]) -> dict[str, float]:
         """One optimizer step of ``group``: the weighted sum of its loss terms, accumulated."""
-        terms = [(label, w, term) for label, (w, term) in self.losses.items() if group in term.groups and w]
+        terms = [(label, w, term) for label, (w, term) in self.losses.items() if group in term.groups]
         if not terms:
             return {}
         self._set_trainable(model, run, group)
@@ -373,22 +375,29 @@ class Trainer:
         self.world.barrier()
         return path
 
-    def _visuals(self, model: Architecture, batch: Mapping[str, Any]) -> list[torch.Tensor]:
-        """Sample columns from the fixed batch, in eval mode, without touching the training RNG."""
+    def _sample(self, session: _Session, step: int) -> None:
+        """A sample grid of the fixed batch (main process only), in eval mode, without touching
+        the training RNG."""
+        if not self.world.is_main:
+            return
+        model, batch = session.model, session.samples
         modes = {m: m.training for m in model.modules()}
         devices = [self.device.index or 0] if self.device.type == "cuda" else []
         try:
             with torch.random.fork_rng(devices=devices), torch.no_grad():
                 model.eval()
-                return model.visuals(batch, model.generate(batch))
+                session.monitor.samples(step, model.visuals(batch, model.generate(batch)))
         finally:
             for module, mode in modes.items():
                 module.training = mode
 
     def _build_losses(self) -> dict[str, tuple[float, LossTerm]]:
+        """The weighted loss terms; a term of weight 0 is never built (a VGG loss without its
+        weights file can be switched off so)."""
         return {
             label: (term.weight, self.registry.create("loss", term.name, **term.options).to(self.device))
             for label, term in self.config.loss.items()
+            if term.weight
         }
 
 
