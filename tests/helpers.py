@@ -69,3 +69,37 @@ def write_image(path: Path, width: int, height: int, seed: int = 0, mode: str = 
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(array[..., 0] if channels == 1 else array, mode).save(path)
     return path
+
+
+HD_TINY = [
+    "G.ngf=4",
+    "G.n_downsample_global=2",
+    "G.n_blocks_global=1",
+    "D.ndf=8",
+    "D.n_layers=2",
+    "loss.vgg.weight=0",
+    "data.size=32",
+    "data.num_samples=8",
+    "schedule.epochs=1",
+    "schedule.decay_epochs=1",
+    "train.batch_size=2",
+    "train.progress=false",
+    "train.tensorboard=false",
+    "train.log_every=1",
+    "train.sample_every=1000",
+    "train.checkpoint_every=1000",
+    "train.device=cpu",
+]
+"""A pix2pixHD run on 8 synthetic 32x32 scenes with instance maps; the VGG loss off."""
+
+HD_LOCAL = [
+    "G.name=pix2pixhd_local",
+    "G.n_blocks_local=1",
+    "schedule.global_epochs=1",
+    "schedule.global_decay_epochs=0",
+    "schedule.fix_global_epochs=1",
+    "model.instance_features=true",
+    "E.nef=4",
+    "E.n_downsampling=2",
+]
+"""With a local enhancer (three phases: global, local, joint) and instance features."""

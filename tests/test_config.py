@@ -16,9 +16,14 @@ def test_defaults_come_from_the_recipe_and_the_factories():
     cfg = zoo.make_config("pix2pix")
     assert cfg.nets["G"].name == "unet_256"
     assert cfg.nets["G"].options == {
-        "input_nc": 3, "output_nc": 3, "ngf": 64, "norm": "batch", "use_dropout": True,
-        "init_type": "normal", "init_gain": 0.02,
-    }  # fmt: skip
+        "input_nc": 3,
+        "output_nc": 3,
+        "ngf": 64,
+        "norm": "batch",
+        "use_dropout": True,
+        "init_type": "normal",
+        "init_gain": 0.02,
+    }
     assert cfg.nets["D"].options["n_layers"] == 3
     assert (cfg.loss["gan"].weight, cfg.loss["gan"].options["mode"]) == (1.0, "vanilla")
     assert cfg.loss["l1"].weight == 100.0

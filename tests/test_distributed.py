@@ -14,8 +14,14 @@ import zoo
 from zoo.pipeline import read_weights
 from zoo.trainer.monitor import read_metrics
 
-COMMON = ["G.norm=instance", "D.norm=instance", "G.use_dropout=false", "optim.G.lr=0.01", "optim.D.lr=0.01",
-          "train.max_iterations=3"]  # fmt: skip
+COMMON = [
+    "G.norm=instance",
+    "D.norm=instance",
+    "G.use_dropout=false",
+    "optim.G.lr=0.01",
+    "optim.D.lr=0.01",
+    "train.max_iterations=3",
+]
 
 
 def _weights(run):
@@ -25,8 +31,21 @@ def _weights(run):
 @pytest.mark.parametrize("per_process", [["train.batch_size=2"], ["train.batch_size=1", "train.accumulate=2"]])
 def test_two_processes_with_gloo_match_one_process_with_the_joint_batch(tmp_path, per_process):
     sets = [arg for override in [*TINY, *COMMON, *per_process] for arg in ("--set", override)]
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-               "-m", "zoo", "train", "--arch", "pix2pix", "--out", str(tmp_path / "ddp"), *sets]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        "-m",
+        "zoo",
+        "train",
+        "--arch",
+        "pix2pix",
+        "--out",
+        str(tmp_path / "ddp"),
+        *sets,
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=280)
     assert done.returncode == 0, done.stderr[-3000:]

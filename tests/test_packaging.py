@@ -27,16 +27,31 @@ def test_the_wheel_installs_nothing_but_zoo(tmp_path):
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*skip))
     package_folders = {str(p.parent.relative_to(source)) for p in source.glob("*/**/__init__.py")}
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
-         "-w", str(tmp_path), str(source)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+    )
     [wheel] = tmp_path.glob("zoo_gan-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert {name.split("/")[0] for name in names} == {"zoo", wheel.name.split("-py3")[0] + ".dist-info"}
     in_wheel = {str(Path(name).parent) for name in names if name.endswith("__init__.py")}
-    expected = {folder if folder.startswith("zoo") else f"zoo/{folder}" for folder in package_folders
-                if not folder.startswith("tests")}  # fmt: skip
+    expected = {
+        folder if folder.startswith("zoo") else f"zoo/{folder}"
+        for folder in package_folders
+        if not folder.startswith("tests")
+    }
     assert in_wheel == expected  # every package folder is in the wheel, under zoo/
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "[zoo]" in entry_points and "pix2pix = zoo.plugins.pix2pix" in entry_points

@@ -7,12 +7,12 @@ import pytest
 import torch
 from helpers import TINY
 from torch import nn
-from zoo.plugins.pix2pix import Pix2Pix
 
 import zoo
 from zoo import hookimpl
 from zoo.architecture import LRSchedule, Phase
 from zoo.config import Settings
+from zoo.plugins.pix2pix import Pix2Pix
 from zoo.registry import Registry
 from zoo.trainer.monitor import read_metrics
 
@@ -31,9 +31,14 @@ class Grow(Pix2Pix):
         s = self.config.schedule
         return [
             Phase("warmup", s.warmup, steps=(("G", 1),)),
-            Phase("grown", s.grown, steps=(("D", 1), ("G", 1)), schedule=LRSchedule("linear", 1, 1),
-                  options={"refine": True}),
-        ]  # fmt: skip
+            Phase(
+                "grown",
+                s.grown,
+                steps=(("D", 1), ("G", 1)),
+                schedule=LRSchedule("linear", 1, 1),
+                options={"refine": True},
+            ),
+        ]
 
     def build_phase(self, phase):
         if phase.options.get("refine") and "R" not in self.nets:
@@ -70,8 +75,9 @@ def registry():
 
 
 def _config(registry, *extra):
-    return zoo.make_config("grow", overrides=[o for o in TINY if not o.startswith("schedule")] + list(extra),
-                           registry=registry)  # fmt: skip
+    return zoo.make_config(
+        "grow", overrides=[o for o in TINY if not o.startswith("schedule")] + list(extra), registry=registry
+    )
 
 
 def _checkpoints(run):

@@ -9,11 +9,11 @@ from helpers import write_image
 from PIL import Image
 from safetensors.torch import load_file, save_file
 from typer.testing import CliRunner
-from zoo.plugins.pix2pix import Pix2PixPipeline
 
 import zoo
 from zoo.cli import app
 from zoo.errors import CheckpointError, ZooError
+from zoo.plugins.pix2pix import Pix2PixPipeline
 
 
 def test_load_a_run_folder_and_translate_every_kind_of_input(trained_run, tmp_path):

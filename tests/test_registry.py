@@ -27,14 +27,17 @@ def test_builtins_register_through_the_entry_point_group():
 @pytest.mark.parametrize(
     ("kind", "pattern", "expected"),
     [
-        ("architecture", "pix2pix*", ["pix2pix"]),
+        ("architecture", "pix2pix*", ["pix2pix", "pix2pixhd"]),
         ("generator", "unet*", ["unet", "unet_128", "unet_256"]),
         ("generator", "resnet_*blocks", ["resnet_6blocks", "resnet_9blocks"]),
-        ("discriminator", "*gan", ["patchgan", "pixelgan"]),
-        ("loss", "*", ["gan", "l1"]),
-        ("dataset", "*", ["aligned", "paired-folders", "synthetic"]),
+        ("generator", "pix2pixhd_*", ["pix2pixhd_global", "pix2pixhd_local"]),
+        ("discriminator", "*", ["patchgan", "pix2pixhd_multiscale", "pixelgan"]),
+        ("encoder", "*", ["pix2pixhd_encoder"]),
+        ("loss", "*", ["feature_matching", "gan", "l1", "vgg"]),
+        ("dataset", "*", ["aligned", "cityscapes", "label-folder", "paired-folders", "synthetic"]),
         ("exporter", "*", []),
         ("pretrained", "*", []),
+        ("command", "*", ["edit"]),
     ],
 )
 def test_list_models_with_wildcards_for_every_kind(kind, pattern, expected):
@@ -153,4 +156,4 @@ def test_zoo_list_takes_a_kind_and_a_pattern(words):
     result = CliRunner().invoke(app, ["list", *words], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     shown = {line.split("│")[2].strip() for line in result.output.splitlines() if line.count("│") > 4}
-    assert shown == ({"gan", "l1"} if "loss" in words[0] else {"unet_256"})
+    assert shown == ({"feature_matching", "gan", "l1", "vgg"} if "loss" in words[0] else {"unet_256"})

@@ -29,8 +29,12 @@ def _isolated_env(folder: Path) -> Path:
     """A venv that sees this environment's packages (torch, zoo) but installs into its own."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
     python = folder / "bin" / "python"
-    inner = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                           capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    inner = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     outer = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     lines = [f"import site; site.addsitedir({path!r})" for path in sorted(outer)]
     (Path(inner) / "outer_environment.pth").write_text("\n".join(lines) + "\n")

@@ -40,8 +40,9 @@ class LRSchedule:
     """Learning-rate factor over a phase, counted in the phase's units (epochs or iterations).
 
     ``linear``: ``constant`` units at full rate, then ``decay`` units of linear decay towards
-    zero, as the official pix2pix code computes it. ``step``: multiplied by ``gamma`` at each
-    of the ``milestones``.
+    zero. ``offset`` 1 is the rule of the official pix2pix code (the first decay unit is already
+    lower, the last at 1/(decay+1)); ``offset`` 0 that of pix2pixHD and SPADE (the rate drops
+    after each decay unit, the last at 1/decay). ``step``: times ``gamma`` at each milestone.
     """
 
     kind: Literal["constant", "linear", "step"] = "constant"
@@ -49,10 +50,11 @@ class LRSchedule:
     decay: int = 0
     milestones: tuple[int, ...] = ()
     gamma: float = 0.1
+    offset: int = 1
 
     def factor(self, unit: int) -> float:
         if self.kind == "linear":
-            return 1.0 - max(0, unit + 1 - self.constant) / float(self.decay + 1)
+            return 1.0 - max(0, unit + self.offset - self.constant) / float(max(self.decay + self.offset, 1))
         if self.kind == "step":
             return self.gamma ** sum(unit >= m for m in self.milestones)
         return 1.0
@@ -101,12 +103,12 @@ class Architecture(nn.Module):
 
     def __init__(self, config: RunConfig, registry: Registry):
         super().__init__()
-        self.config = config
+        self.config, self.registry = config, registry
         self.nets = self.build_nets(config, registry, self.active_networks(config))
         self._wrappers: dict[str, nn.Module] = {}
 
     @classmethod
-    def derive(cls, config: RunConfig) -> dict[str, dict[str, Any]]:
+    def derive(cls, config: RunConfig, registry: Registry) -> dict[str, dict[str, Any]]:
         """Options that follow from the rest of the configuration, by component section:
         ``{"D": {"input_nc": 6}}``. Users cannot set them to anything else."""
         return {}
@@ -153,8 +155,9 @@ class Architecture(nn.Module):
         raise NotImplementedError
 
     def build_phase(self, phase: Phase) -> None:
-        """Shape the networks for ``phase`` (add a scale, swap a generator). Replayed on resume
-        before the checkpoint loads, so it must not depend on trained weights or data."""
+        """Shape the networks for ``phase`` (add a scale, swap a generator) and carry weights
+        from the old shape to the new. Replayed on resume before the checkpoint loads (which then
+        overrides any weights), so it must not read the data."""
 
     def start_phase(self, phase: Phase, dataset: Dataset) -> None:
         """Initialise a phase entered afresh (copy weights, measure noise); skipped on resume."""
@@ -167,6 +170,11 @@ class Architecture(nn.Module):
         return self.nets[group].parameters()
 
     # --- the forward pass -------------------------------------------------------------------
+    def prepare_batch(self, batch: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Turn a loaded batch into what :meth:`generate` and :meth:`discriminate` read (encode
+        label maps, resize for a phase); called once per batch, by the trainer and the sampler."""
+        return batch
+
     def generate(self, batch: Mapping[str, Any]) -> dict[str, torch.Tensor]:
         """Run the generator on a training batch; the result holds at least ``fake``."""
         raise NotImplementedError

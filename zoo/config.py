@@ -198,7 +198,7 @@ def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunC
         data=data,
         train=_settings(TrainSettings, "train", defaults.get("train", {}), layers),
     )
-    _apply_derived(config, arch_cls.derive(config), layers)
+    _apply_derived(config, arch_cls.derive(config, registry), layers)
     arch_cls.check(config)
     return config
 

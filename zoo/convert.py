@@ -12,7 +12,7 @@ import torch
 
 from zoo.config import parse_overrides, resolve
 from zoo.errors import CheckpointError, ZooError
-from zoo.pipeline import Pipeline, load_strict
+from zoo.pipeline import Pipeline, build_loaded
 from zoo.registry import Registry, get_registry
 
 
@@ -74,6 +74,6 @@ def convert(
     conversion = importer([Path(f) for f in files], allow_pickle)
     layers = [("official checkpoint", conversion.config), ("--set", parse_overrides(overrides))]
     config = resolve(arch, registry, layers)
-    nets = arch_cls.build_nets(config, registry, arch_cls.inference_networks(config))
-    load_strict(nets, conversion.state, ", ".join(map(str, files)))
+    names = arch_cls.inference_networks(config)
+    nets = build_loaded(arch_cls, config, registry, names, conversion.state, ", ".join(map(str, files)))
     return arch_cls.pipeline(config, nets, device="cpu"), conversion

@@ -5,9 +5,10 @@ flips as an uninterrupted one, whatever the number of loader workers."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import torch
@@ -15,7 +16,13 @@ from PIL import Image, UnidentifiedImageError
 from rich.progress import track
 from torch.utils.data import Dataset
 
-from zoo.errors import DataError
+from zoo.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from zoo.config import Component
+    from zoo.registry import Registry
+
+T = TypeVar("T")
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm")
 
@@ -60,15 +67,34 @@ def to_mode(image: Image.Image, mode: str) -> Image.Image:
     return image if image.mode == mode else image.convert(mode)
 
 
-def check_all(paths: Iterable[Path]) -> dict[Path, tuple[int, int]]:
-    """Sizes of all ``paths``, each decoded once before training (in parallel threads, with a
-    progress bar for large sets); the first bad file, in order, fails by name."""
+ID_MODES = ("L", "P", "I", "I;16", "I;16B", "I;16L", "I;16N")
+"""PIL modes of single-channel integer images: label and instance maps, 8- or 16-bit."""
+
+
+def read_ids(path: Path) -> np.ndarray:
+    """A label or instance map as an (H, W) int64 array of the ids stored in the file."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+            if image.mode not in ID_MODES:
+                raise DataError(
+                    f"{path}: a label or instance map must be a single-channel 8- or 16-bit image of ids, got a "
+                    f"{image.mode} image; convert colours to ids first"
+                )
+            return np.asarray(image).astype(np.int64)
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
+        raise DataError(f"{path}: not a readable image ({exc}); replace or remove the file") from None
+
+
+def check_all(paths: Iterable[Path], check: Callable[[Path], T] = check_image, what: str = "images") -> dict[Path, T]:
+    """``check(path)`` of every path, each file decoded once before training (in parallel threads,
+    with a progress bar for large sets); the first bad file, in order, fails by name."""
     paths = list(paths)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        sizes = pool.map(check_image, paths)
+        results = pool.map(check, paths)
         if len(paths) > 500:
-            sizes = track(sizes, total=len(paths), description="checking images", transient=True)
-        return dict(zip(paths, sizes, strict=True))
+            results = track(results, total=len(paths), description=f"checking {what}", transient=True)
+        return dict(zip(paths, results, strict=True))
 
 
 class SeededDataset(Dataset):
@@ -83,3 +109,15 @@ class SeededDataset(Dataset):
     def rng(self, index: int) -> torch.Generator:
         """A generator determined by (seed, epoch, index)."""
         return torch.Generator().manual_seed(hash((self.seed, self.epoch, index)) & 0x7FFF_FFFF_FFFF_FFFF)
+
+
+def label_classes(data: Component, registry: Registry) -> tuple[int, int | None]:
+    """``(label_nc, dontcare)`` of a label-map data set: its options, else its class attributes."""
+    factory = registry.get("dataset", data.name).obj
+    label_nc = data.options.get("label_nc", getattr(factory, "label_nc", None))
+    if label_nc is None:
+        raise ConfigError(
+            f"data set {data.name!r} gives no label maps (it has no label_nc); choose a label-map data set "
+            f"such as synthetic, cityscapes or label-folder"
+        )
+    return label_nc, data.options.get("dontcare", getattr(factory, "dontcare", None))

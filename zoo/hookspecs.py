@@ -52,6 +52,12 @@ def zoo_discriminators() -> Mapping[str, Callable[..., Any]]:
 
 
 @hookspec
+def zoo_encoders() -> Mapping[str, Callable[..., Any]]:
+    """Encoder factories (pix2pixHD's instance feature encoder, SPADE's style encoder), as for
+    :func:`zoo_generators`."""
+
+
+@hookspec
 def zoo_losses() -> Mapping[str, Callable[..., Any]]:
     """Loss-term factories: ``{name: callable(**options) -> zoo.LossTerm}``.
 
@@ -82,13 +88,22 @@ def zoo_pretrained_models() -> Mapping[str, Any]:
     to a Hugging Face Hub repository and revision."""
 
 
+@hookspec
+def zoo_commands() -> Mapping[str, Callable[..., Any]]:
+    """Sub-commands of the ``zoo`` command line: ``{name: function}``, registered with Typer, so
+    the function's parameters (``typer.Option``/``typer.Argument`` annotations) are its options.
+    A family adds what only it can do (``zoo edit`` for pix2pixHD's semantic manipulation, say)."""
+
+
 KIND_HOOKS: dict[str, str] = {
     "architecture": "zoo_architectures",
     "generator": "zoo_generators",
     "discriminator": "zoo_discriminators",
+    "encoder": "zoo_encoders",
     "loss": "zoo_losses",
     "dataset": "zoo_datasets",
     "exporter": "zoo_exporters",
     "pretrained": "zoo_pretrained_models",
+    "command": "zoo_commands",
 }
 """Every kind of component and the hook that contributes it."""

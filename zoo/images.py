@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from zoo.data import read_image, to_mode
+from zoo.data import ID_MODES, read_ids, read_image, to_mode
 from zoo.errors import ZooError
 
 OutputType = Literal["pil", "np", "pt"]
@@ -97,3 +97,31 @@ def from_batch(batch: torch.Tensor, output_type: OutputType, single: bool) -> An
     else:
         raise ZooError(f"output_type {output_type!r} is not one of pil, np, pt")
     return items[0] if single else items
+
+
+def to_id_batch(maps: Any) -> tuple[torch.Tensor, bool]:
+    """Label or instance maps as a long batch (N, 1, H, W), and whether one map was given:
+    file paths, single-channel PIL images, integer arrays (H, W or N, H, W) or tensors."""
+    if isinstance(maps, (list, tuple)):
+        if not maps:
+            raise ZooError("no maps given")
+        batches = [to_id_batch(m)[0] for m in maps]
+        if len({tuple(b.shape[1:]) for b in batches}) > 1:
+            raise ZooError("the maps of a batch must have one size")
+        return torch.cat(batches), False
+    if isinstance(maps, (str, Path)):
+        maps = read_ids(Path(maps))
+    if isinstance(maps, Image.Image):
+        if maps.mode not in ID_MODES:
+            raise ZooError(f"a label or instance map is a single-channel image of ids, not a {maps.mode} image")
+        maps = np.asarray(maps)
+    if isinstance(maps, np.ndarray):
+        if maps.dtype.kind not in "iu":
+            raise ZooError(f"label and instance maps hold integer ids, got an array of {maps.dtype}")
+        maps = torch.from_numpy(maps.astype(np.int64))
+    if not isinstance(maps, torch.Tensor):
+        raise ZooError(f"cannot use {type(maps).__name__} as a label or instance map")
+    if maps.is_floating_point():
+        raise ZooError("label and instance maps hold integer ids, got a floating-point tensor")
+    single = maps.ndim <= 3 and not (maps.ndim == 3 and maps.shape[0] > 1)
+    return maps.long().reshape(-1, 1, *maps.shape[-2:]), single

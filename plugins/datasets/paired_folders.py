@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 
 from zoo.data import check_all, list_images, read_image
 from zoo.errors import DataError
 
+from .matching import by_key, match
 from .pairs import PairedImages
 from .transforms import Preprocess
 
@@ -30,11 +29,11 @@ class PairedFolders(PairedImages):
         seed: int = 0,
     ):
         super().__init__(preprocess, load_size, crop_size, flip, input_nc, output_nc, seed)
-        inputs, targets = _by_stem(input_dir, "input images"), _by_stem(target_dir, "target images")
-        for stem in sorted(set(inputs) ^ set(targets)):
-            alone, other = (inputs[stem], target_dir) if stem in inputs else (targets[stem], input_dir)
-            raise DataError(f"{alone}: no partner named {stem}.* in {other}; add it or remove this file")
-        self.pairs = [(inputs[stem], targets[stem]) for stem in sorted(inputs)]
+        groups = {
+            "input": by_key(list_images(input_dir, "input images"), "input"),
+            "target": by_key(list_images(target_dir, "target images"), "target"),
+        }
+        self.pairs = [(pair["input"], pair["target"]) for pair in match(groups)]
         sizes = check_all(p for pair in self.pairs for p in pair)
         for a, b in self.pairs:
             if sizes[a] != sizes[b]:
@@ -50,13 +49,3 @@ class PairedFolders(PairedImages):
     def __getitem__(self, index: int) -> dict[str, torch.Tensor | str]:
         a, b = self.pairs[index]
         return self.item(read_image(a, self.modes[0]), read_image(b, self.modes[1]), index, a)
-
-
-def _by_stem(folder: str, what: str) -> dict[str, Path]:
-    """The images of ``folder`` by file stem; two files with one stem are ambiguous."""
-    found: dict[str, Path] = {}
-    for path in list_images(folder, what):
-        if path.stem in found:
-            raise DataError(f"{found[path.stem]} and {path} share the name {path.stem!r}; keep one of them")
-        found[path.stem] = path
-    return found

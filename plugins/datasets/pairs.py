@@ -16,8 +16,16 @@ from .transforms import PairTransform, Preprocess
 class PairedImages(SeededDataset):
     """Base of data sets that yield ``{"input", "target", "path"}`` from two aligned images."""
 
-    def __init__(self, preprocess: Preprocess, load_size: int, crop_size: int, flip: bool, input_nc: int,
-                 output_nc: int, seed: int):  # fmt: skip
+    def __init__(
+        self,
+        preprocess: Preprocess,
+        load_size: int,
+        crop_size: int,
+        flip: bool,
+        input_nc: int,
+        output_nc: int,
+        seed: int,
+    ):
         self.transform = PairTransform(preprocess, load_size, crop_size, flip)
         self.modes = ("L" if input_nc == 1 else "RGB", "L" if output_nc == 1 else "RGB")
         self.seed = seed

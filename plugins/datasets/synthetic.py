@@ -25,27 +25,38 @@ PALETTE = (
 SPLITS = {"train": 0, "val": 1, "test": 2}
 
 
-def draw_labels(rng: np.random.Generator, size: int) -> np.ndarray:
-    """A label map (size x size, int64): sky over grass, a road, trees, boxes and a disc."""
+def draw_scene(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """A label map and an instance map (size x size, int64): sky over grass, a road, trees, a row
+    of touching houses and a disc. Instances of things are ``class * 1000 + k`` (the Cityscapes
+    convention); stuff keeps its class id. The touching houses share a class, so only the
+    instance map tells them apart."""
     y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size
     horizon = rng.uniform(0.3, 0.6)
     labels = np.where(y < horizon, 0, 1)
+    instances = labels.copy()
+
+    def paint(mask: np.ndarray, cls: int, instance: int) -> None:
+        labels[mask], instances[mask] = cls, instance
+
     road_top = rng.uniform(horizon + 0.1, 0.85)
-    labels[(y >= road_top) & (y < road_top + rng.uniform(0.08, 0.15))] = 5
-    for _ in range(rng.integers(1, 3)):
+    paint((y >= road_top) & (y < road_top + rng.uniform(0.08, 0.15)), 5, 5)
+    for k in range(1, rng.integers(2, 4)):
         cx, half, height = rng.uniform(0.1, 0.9), rng.uniform(0.08, 0.18), rng.uniform(0.15, 0.3)
-        inside = (y <= horizon) & (y >= horizon - height) & (np.abs(x - cx) <= half * (y - horizon + height) / height)
-        labels[inside] = 4
-    for _ in range(rng.integers(1, 3)):
-        x0, y0 = rng.uniform(0.0, 0.75), rng.uniform(horizon - 0.2, horizon + 0.1)
-        labels[(x >= x0) & (x < x0 + rng.uniform(0.1, 0.25)) & (y >= y0) & (y < y0 + rng.uniform(0.1, 0.25))] = 3
+        slope = np.abs(x - cx) <= half * (y - horizon + height) / height
+        paint((y <= horizon) & (y >= horizon - height) & slope, 4, 4000 + k)
+    left, top = rng.uniform(0.0, 0.4), rng.uniform(horizon - 0.2, horizon)
+    for k in range(1, rng.integers(3, 5)):  # houses side by side, each touching the last
+        width, height = rng.uniform(0.1, 0.2), rng.uniform(0.12, 0.25)
+        paint((x >= left) & (x < left + width) & (y >= top) & (y < top + height), 3, 3000 + k)
+        left += width
     cx, cy, r = rng.uniform(0.15, 0.85), rng.uniform(0.1, horizon), rng.uniform(0.05, 0.12)
-    labels[(x - cx) ** 2 + (y - cy) ** 2 < r**2] = 2
-    return labels.astype(np.int64)
+    paint((x - cx) ** 2 + (y - cy) ** 2 < r**2, 2, 2001)
+    return labels.astype(np.int64), instances.astype(np.int64)
 
 
-def render(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The scene (H, W, 3, float in [0, 1]) for a label map, one texture per class."""
+def render(labels: np.ndarray, instances: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The scene (H, W, 3, float in [0, 1]) for a label map, one texture per class, with a dark
+    outline where two objects meet."""
     size = labels.shape[0]
     y, x = np.mgrid[0:size, 0:size].astype(np.float32)
     u, v = x / size, y / size
@@ -60,6 +71,11 @@ def render(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         ]
     )
     image = np.take_along_axis(textures, labels[None, ..., None].repeat(3, -1), 0)[0]
+    meets = np.zeros_like(labels, dtype=bool)  # a pixel next to another instance of its own class
+    same_class, other = labels[:, 1:] == labels[:, :-1], instances[:, 1:] != instances[:, :-1]
+    meets[:, 1:] |= same_class & other
+    meets[:, :-1] |= same_class & other
+    image[meets] *= 0.3
     return np.clip(image * rng.uniform(0.95, 1.05), 0, 1)
 
 
@@ -68,7 +84,11 @@ def _tint(colour: list[float], shade: np.ndarray) -> np.ndarray:
 
 
 class SyntheticScenes(Dataset):
-    """Procedural label maps (input, as class colours) and textured scenes (target)."""
+    """Procedural label maps (input, as class colours; also as ids with instance maps) and
+    textured scenes (target)."""
+
+    label_nc = len(CLASSES)
+    dontcare = None
 
     def __init__(
         self,
@@ -84,12 +104,12 @@ class SyntheticScenes(Dataset):
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         rng = np.random.default_rng([self.seed, SPLITS[self.split], index])
-        labels = draw_labels(rng, self.size)
-        scene = render(labels, rng)
+        labels, instances = draw_scene(rng, self.size)
         return {
             "input": _to_tensor(PALETTE[labels]),
-            "target": _to_tensor(scene),
+            "target": _to_tensor(render(labels, instances, rng)),
             "label": torch.from_numpy(labels)[None],
+            "instance": torch.from_numpy(instances)[None],
         }
 
 

@@ -10,6 +10,7 @@ import torch
 from PIL import Image
 
 Preprocess = Literal["resize_and_crop", "crop", "scale_width", "scale_width_and_crop", "none"]
+Kind = Literal["image", "ids"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,11 @@ class PairTransform:
                 )
         return None
 
-    def __call__(self, images: list[Image.Image], rng: torch.Generator) -> list[torch.Tensor]:
+    def __call__(
+        self, images: list[Image.Image], rng: torch.Generator, kinds: tuple[Kind, ...] = ()
+    ) -> list[torch.Tensor]:
+        """The images (all of one size), transformed alike. ``kinds`` says which are ``ids`` maps
+        (labels, instances: nearest resampling, integer tensors) rather than ``image``s."""
         size = self.resized_size(*images[0].size)
         crop = flip = None
         if self.preprocess in ("resize_and_crop", "crop", "scale_width_and_crop"):
@@ -51,17 +56,20 @@ class PairTransform:
             crop = (x, y, x + self.crop_size, y + self.crop_size)
         if self.flip:
             flip = bool(torch.rand((), generator=rng) < 0.5)
-        return [self._apply(image, size, crop, flip) for image in images]
+        kinds = kinds or ("image",) * len(images)
+        return [self._apply(image, size, crop, flip, kind) for image, kind in zip(images, kinds, strict=True)]
 
     @staticmethod
-    def _apply(image: Image.Image, size: tuple[int, int], crop: tuple | None, flip: bool | None) -> torch.Tensor:
+    def _apply(
+        image: Image.Image, size: tuple[int, int], crop: tuple | None, flip: bool | None, kind: Kind
+    ) -> torch.Tensor:
         if image.size != size:
-            image = image.resize(size, Image.Resampling.BICUBIC)
+            image = image.resize(size, Image.Resampling.NEAREST if kind == "ids" else Image.Resampling.BICUBIC)
         if crop:
             image = image.crop(crop)
         if flip:
             image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        return to_tensor(image)
+        return torch.from_numpy(np.asarray(image, dtype=np.int64).copy())[None] if kind == "ids" else to_tensor(image)
 
 
 def to_tensor(image: Image.Image) -> torch.Tensor:
@@ -69,3 +77,8 @@ def to_tensor(image: Image.Image) -> torch.Tensor:
     array = np.asarray(image, dtype=np.float32)
     array = array[..., None] if array.ndim == 2 else array
     return torch.from_numpy(array.copy()).permute(2, 0, 1) / 127.5 - 1
+
+
+def ids_image(ids: np.ndarray) -> Image.Image:
+    """An id map as a 32-bit PIL image, which resizes and crops without losing 16-bit ids."""
+    return Image.fromarray(ids.astype(np.int32), "I")

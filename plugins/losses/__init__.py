@@ -3,9 +3,11 @@
 from zoo import hookimpl
 
 from .adversarial import GANLoss
+from .matching import FeatureMatchingLoss
+from .perceptual import VGGLoss
 from .pixel import L1Loss
 
 
 @hookimpl
 def zoo_losses():
-    return {"gan": GANLoss, "l1": L1Loss}
+    return {"gan": GANLoss, "l1": L1Loss, "feature_matching": FeatureMatchingLoss, "vgg": VGGLoss}

@@ -12,6 +12,7 @@ from torch.utils.data import Dataset
 from zoo.architecture import Architecture, DiscriminatorOutput, LRSchedule, Phase
 from zoo.config import Count, RunConfig, Settings
 from zoo.errors import DataError
+from zoo.registry import Registry
 
 from .convert import import_official
 from .pipeline import Pix2PixPipeline
@@ -50,7 +51,7 @@ class Pix2Pix(Architecture):
     }
 
     @classmethod
-    def derive(cls, config: RunConfig) -> dict[str, dict[str, Any]]:
+    def derive(cls, config: RunConfig, registry: Registry) -> dict[str, dict[str, Any]]:
         g = config.nets["G"].options
         return {"D": {"input_nc": g["input_nc"] + g["output_nc"]}}  # D sees input and output stacked
 

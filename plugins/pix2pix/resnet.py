@@ -24,11 +24,12 @@ def _padded_conv(dim: int, padding: PaddingName, bias: bool) -> list[nn.Module]:
 
 
 class ResnetBlock(nn.Module):
-    """conv-norm-ReLU-(dropout)-conv-norm with an identity skip."""
+    """conv-norm-ReLU-(dropout)-conv-norm with an identity skip. ``bias`` follows the norm as the
+    official pix2pix code decides it unless given (pix2pixHD's convolutions always have one)."""
 
-    def __init__(self, dim: int, padding: PaddingName, norm: NormName, use_dropout: bool):
+    def __init__(self, dim: int, padding: PaddingName, norm: NormName, use_dropout: bool, bias: bool | None = None):
         super().__init__()
-        make_norm, bias = norm_layer(norm), uses_bias(norm)
+        make_norm, bias = norm_layer(norm), uses_bias(norm) if bias is None else bias
         layers = [*_padded_conv(dim, padding, bias), make_norm(dim), nn.ReLU(True)]
         if use_dropout:
             layers.append(nn.Dropout(0.5))
@@ -40,9 +41,12 @@ class ResnetBlock(nn.Module):
 
 
 class ResnetGenerator(nn.Module):
-    """7x7 stem, two stride-2 downsamplings, ``n_blocks`` residual blocks, two upsamplings."""
+    """7x7 stem, ``n_downsampling`` stride-2 convolutions, ``n_blocks`` residual blocks, as many
+    transposed convolutions back, 7x7 + tanh out.
 
-    size_multiple = 4
+    pix2pix uses two downsamplings; pix2pixHD's global generator is this network with four and
+    biases everywhere, and its feature encoder the same without residual blocks.
+    """
 
     def __init__(
         self,
@@ -53,23 +57,29 @@ class ResnetGenerator(nn.Module):
         use_dropout: bool = True,
         n_blocks: int = 9,
         padding: PaddingName = "reflect",
+        n_downsampling: int = 2,
+        bias: bool | None = None,
     ):
         super().__init__()
-        make_norm, bias = norm_layer(norm), uses_bias(norm)
+        self.size_multiple = 2**n_downsampling
+        make_norm, bias = norm_layer(norm), uses_bias(norm) if bias is None else bias
         layers: list[nn.Module] = [
             nn.ReflectionPad2d(3),
             nn.Conv2d(input_nc, ngf, 7, padding=0, bias=bias),
             make_norm(ngf),
             nn.ReLU(True),
         ]
-        for mult in (1, 2):
+        for i in range(n_downsampling):
+            mult = 2**i
             layers += [
                 nn.Conv2d(ngf * mult, ngf * mult * 2, 3, stride=2, padding=1, bias=bias),
                 make_norm(ngf * mult * 2),
                 nn.ReLU(True),
             ]
-        layers += [ResnetBlock(ngf * 4, padding, norm, use_dropout) for _ in range(n_blocks)]
-        for mult in (4, 2):
+        width = ngf * 2**n_downsampling
+        layers += [ResnetBlock(width, padding, norm, use_dropout, bias) for _ in range(n_blocks)]
+        for i in range(n_downsampling):
+            mult = 2 ** (n_downsampling - i)
             layers += [
                 nn.ConvTranspose2d(ngf * mult, ngf * mult // 2, 3, stride=2, padding=1, output_padding=1, bias=bias),
                 make_norm(ngf * mult // 2),

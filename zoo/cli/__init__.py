@@ -9,8 +9,24 @@ from rich.console import Console
 from zoo.cli import convert, generate, list, train  # noqa: F401  (each registers its command)
 from zoo.cli.app import app
 from zoo.errors import ZooError
+from zoo.registry import PluginFailure, get_registry
 
 __all__ = ["app", "main"]
+
+
+def _add_plugin_commands() -> None:
+    """Commands from the ``zoo_commands`` hook; one that would shadow a built-in is refused."""
+    registry = get_registry()
+    taken = {command.name for command in app.registered_commands}
+    for entry in registry.entries("command"):
+        if entry.name in taken:
+            failure = f"command {entry.name!r} is a built-in zoo command; ignored"
+            registry.failures.append(PluginFailure(entry.plugin, entry.version, failure))
+        else:
+            app.command(entry.name)(entry.obj)
+
+
+_add_plugin_commands()
 
 
 def main() -> None:

@@ -9,9 +9,12 @@ from torch import nn
 InitName = Literal["normal", "xavier", "kaiming", "orthogonal"]
 
 
-def init_weights(net: nn.Module, init_type: InitName = "normal", gain: float = 0.02) -> nn.Module:
-    """Convolution and linear weights from ``init_type`` (std or gain ``gain``), biases 0;
-    batch-norm scales from N(1, gain), shifts 0. Returns ``net``."""
+def init_weights(
+    net: nn.Module, init_type: InitName = "normal", gain: float = 0.02, zero_bias: bool = True
+) -> nn.Module:
+    """Convolution and linear weights from ``init_type`` (std or gain ``gain``), their biases 0
+    (or PyTorch's default with ``zero_bias=False``, as pix2pixHD leaves them); batch-norm scales
+    from N(1, gain), shifts 0. Returns ``net``."""
 
     def init(module: nn.Module) -> None:
         name = type(module).__name__
@@ -27,7 +30,7 @@ def init_weights(net: nn.Module, init_type: InitName = "normal", gain: float = 0
                 nn.init.orthogonal_(weight, gain=gain)
             else:
                 raise ValueError(f"initialisation {init_type!r} is not one of normal, xavier, kaiming, orthogonal")
-            if getattr(module, "bias", None) is not None:
+            if zero_bias and getattr(module, "bias", None) is not None:
                 nn.init.zeros_(module.bias)
         elif "BatchNorm2d" in name and weight is not None:
             nn.init.normal_(weight, 1.0, gain)

@@ -118,12 +118,21 @@ class Trainer:
         model.check_batch(samples)
         checkpoint = self._resume_point()
         position = self._restore(model, phases, checkpoint)
-        batches = Batches(dataset, settings.batch_size, settings.num_workers, settings.seed, world,
-                          position.data_cursor)  # fmt: skip
-        session = _Session(model, dataset, batches, Monitor(self.run_dir, settings, world.is_main), samples,
-                           last=checkpoint.path if checkpoint else None, global_step=position.global_step)  # fmt: skip
-        session.monitor.message(f"training {self.config.arch} on {self.device} x {world.world_size} process(es) "
-                                f"in {self.run_dir}")  # fmt: skip
+        batches = Batches(
+            dataset, settings.batch_size, settings.num_workers, settings.seed, world, position.data_cursor
+        )
+        session = _Session(
+            model,
+            dataset,
+            batches,
+            Monitor(self.run_dir, settings, world.is_main),
+            samples,
+            last=checkpoint.path if checkpoint else None,
+            global_step=position.global_step,
+        )
+        session.monitor.message(
+            f"training {self.config.arch} on {self.device} x {world.world_size} process(es) in {self.run_dir}"
+        )
         try:
             for index in range(position.phase, len(phases)):
                 resumed = checkpoint is not None and index == position.phase
@@ -136,8 +145,9 @@ class Trainer:
                     state = checkpoint.training_state()
                     run.load_state_dict(state)
                     _set_rng_state(state["rng"], world)
-                session.monitor.start_phase(f"{run.phase.name} ({index + 1}/{len(phases)})", run.length,
-                                            position.iteration if resumed else 0)  # fmt: skip
+                session.monitor.start_phase(
+                    f"{run.phase.name} ({index + 1}/{len(phases)})", run.length, position.iteration if resumed else 0
+                )
                 position = self._train_phase(session, run, index, position if resumed else None)
                 if session.stopped:
                     break
@@ -199,7 +209,7 @@ class Trainer:
     def _iteration(self, model: Architecture, run: PhaseRun, batches: Batches) -> tuple[dict, dict]:
         """One iteration: every step of the phase, in order, on ``accumulate`` micro-batches."""
         phase = run.phase
-        micro = [_to_device(next(batches), self.device) for _ in range(self.settings.accumulate)]
+        micro = [model.prepare_batch(_to_device(next(batches), self.device)) for _ in range(self.settings.accumulate)]
         # DistributedDataParallel pairs each forward with its own backward: with several
         # micro-batches a forward shared across steps would break that pairing.
         share = phase.share_forward and not (self.world.enabled and len(micro) > 1)
@@ -386,7 +396,8 @@ class Trainer:
         try:
             with torch.random.fork_rng(devices=devices), torch.no_grad():
                 model.eval()
-                session.monitor.samples(step, model.visuals(batch, model.generate(batch)))
+                prepared = model.prepare_batch(batch)
+                session.monitor.samples(step, model.visuals(prepared, model.generate(prepared)))
         finally:
             for module, mode in modes.items():
                 module.training = mode

@@ -1,0 +1,199 @@
+"""pix2pixHD (Wang et al., CVPR 2018): coarse-to-fine generation from label and instance maps,
+multi-scale discriminators, feature matching and VGG losses, instance styles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset
+
+from zoo.architecture import Architecture, DiscriminatorOutput, LRSchedule, Phase
+from zoo.config import Count, RunConfig, Settings
+from zoo.data import label_classes
+from zoo.errors import ConfigError
+from zoo.nn.semantic import colorize
+from zoo.registry import Registry
+
+from .convert import import_official
+from .generators import GlobalGenerator, LocalEnhancer
+from .inputs import SizePolicy, label_encoding
+from .pipeline import Pix2PixHDPipeline
+from .styles import cluster_styles
+
+Stage = Literal["train", "global", "local", "joint"]
+
+
+class Pix2PixHDOptions(Settings):
+    """How label and instance maps reach the networks."""
+
+    instance_edges: bool = True
+    """Concatenate the instance boundary map (the official default; ``--no_instance`` turns it off)."""
+    instance_features: bool = False
+    """Train the feature encoder E and learn per-class styles (the official ``--instance_feat``)."""
+    size_policy: SizePolicy = "error"
+    """Sizes that are not multiples of the generator's stride: ``error``, or ``pad`` and crop back."""
+
+
+class Pix2PixHDSchedule(Settings):
+    """Epochs of the paper's schedule. With the local enhancer: the global generator alone at reduced
+    resolution, then the local enhancer with the global part fixed, then everything together."""
+
+    epochs: Count = 100
+    decay_epochs: Count = 100
+    global_epochs: Count = 100
+    """Local-enhancer models only: epochs of the global generator at 1/2**n_local_enhancers size."""
+    global_decay_epochs: Count = 100
+    fix_global_epochs: Count = 10
+    """Local-enhancer models only: the first epochs of ``epochs`` train the enhancer alone."""
+
+
+class Pix2PixHD(Architecture):
+    """pix2pixHD: label maps + instance boundaries (+ instance styles) -> photo; LSGAN, feature
+    matching and VGG losses over multi-scale discriminators."""
+
+    paper = "High-Resolution Image Synthesis and Semantic Manipulation with Conditional GANs (Wang et al., CVPR 2018)"
+    networks = {"G": "generator", "D": "discriminator", "E": "encoder"}
+    inference_nets = ("G", "E")
+    pipeline = Pix2PixHDPipeline
+    importer = staticmethod(import_official)
+    Schedule = Pix2PixHDSchedule
+    Options = Pix2PixHDOptions
+    defaults = {
+        "G": {"name": "pix2pixhd_global"},
+        "D": {"name": "pix2pixhd_multiscale", "num_D": 2, "n_layers": 3},
+        "E": {"name": "pix2pixhd_encoder"},
+        "loss": {
+            "gan": {"name": "gan", "weight": 1.0, "mode": "lsgan", "d_scale": 0.5, "scales": "sum"},
+            "feat": {"name": "feature_matching", "weight": 10.0, "layer_weights": "pix2pixhd"},
+            "vgg": {"name": "vgg", "weight": 10.0},
+        },
+        "optim": {"G": {"lr": 2e-4, "betas": (0.5, 0.999)}, "D": {"lr": 2e-4, "betas": (0.5, 0.999)}},
+        "data": {"name": "synthetic"},
+        "train": {"batch_size": 1},
+    }
+
+    def __init__(self, config: RunConfig, registry: Registry):
+        super().__init__(config, registry)
+        self.stage: Stage = "train"
+        self.encoding = label_encoding(config, self.nets["G"])
+
+    # --- configuration ----------------------------------------------------------------------
+    @classmethod
+    def derive(cls, config: RunConfig, registry: Registry) -> dict[str, dict[str, Any]]:
+        label_nc, dontcare = label_classes(config.data, registry)
+        conditioning = label_nc + (dontcare is not None) + config.model.instance_edges
+        features = config.nets["E"].options["feat_num"] if config.model.instance_features else 0
+        image_nc = config.nets["G"].options["output_nc"]
+        return {
+            "G": {"input_nc": conditioning + features},
+            "D": {"input_nc": conditioning + image_nc},
+            "E": {"input_nc": image_nc, "label_nc": label_nc},
+        }
+
+    @classmethod
+    def check(cls, config: RunConfig) -> None:
+        s = config.schedule
+        if config.nets["G"].name == "pix2pixhd_local" and s.fix_global_epochs > s.epochs:
+            raise ConfigError(
+                f"schedule.fix_global_epochs={s.fix_global_epochs} exceeds schedule.epochs={s.epochs}: the "
+                f"fixed-global epochs are the first of the local enhancer's constant-rate epochs"
+            )
+
+    @classmethod
+    def active_networks(cls, config: RunConfig) -> list[str]:
+        return ["G", "D", "E"] if config.model.instance_features else ["G", "D"]
+
+    # --- phases -----------------------------------------------------------------------------
+    def phases(self, dataset: Dataset) -> list[Phase]:
+        s = self.config.schedule
+        steps = (("G", 1), ("D", 1))  # one forward, then G's update and D's, as the official loop
+        if not isinstance(self.nets["G"], LocalEnhancer):
+            return [
+                Phase(
+                    "train",
+                    s.epochs + s.decay_epochs,
+                    steps=steps,
+                    schedule=LRSchedule("linear", s.epochs, s.decay_epochs, offset=0),
+                    options={"stage": "train"},
+                )
+            ]
+        phases = [
+            Phase(
+                "global",
+                s.global_epochs + s.global_decay_epochs,
+                steps=steps,
+                schedule=LRSchedule("linear", s.global_epochs, s.global_decay_epochs, offset=0),
+                options={"stage": "global"},
+            ),
+            Phase("local", s.fix_global_epochs, steps=steps, options={"stage": "local"}),
+            Phase(
+                "joint",
+                s.epochs + s.decay_epochs - s.fix_global_epochs,
+                steps=steps,
+                schedule=LRSchedule("linear", s.epochs - s.fix_global_epochs, s.decay_epochs, offset=0),
+                options={"stage": "joint"},
+            ),
+        ]
+        return [phase for phase in phases if phase.length]
+
+    def build_phase(self, phase: Phase) -> None:
+        """The global phase trains a complete global generator; the next phase puts it, without its
+        output layers, inside a fresh local enhancer."""
+        self.stage = phase.options["stage"]
+        generator = self.nets["G"]
+        if self.stage == "global" and isinstance(generator, LocalEnhancer):
+            self.nets["G"] = generator.global_generator()
+        elif self.stage in ("local", "joint") and isinstance(generator, GlobalGenerator):
+            enhancer = self.build_nets(self.config, self.registry, ["G"])["G"]
+            enhancer.load_global(generator)
+            self.nets["G"] = enhancer
+
+    def parameters_for(self, group: str, phase: Phase) -> list[torch.nn.Parameter]:
+        if group != "G":
+            return list(self.nets[group].parameters())
+        generator = self.nets["G"]
+        params = generator.enhancer_parameters() if self.stage == "local" else list(generator.parameters())
+        return params + (list(self.nets["E"].parameters()) if "E" in self.nets else [])
+
+    def end_phase(self, phase: Phase, dataset: Dataset) -> None:
+        """After the last phase: encode every training instance and cluster the styles per class."""
+        if "E" in self.nets and phase.options["stage"] in ("train", "joint"):
+            items = (dataset[i] for i in range(len(dataset)))
+            cluster_styles(self.nets["E"], items, next(self.parameters()).device)
+
+    # --- the forward pass -------------------------------------------------------------------
+    def prepare_batch(self, batch: Mapping[str, Any]) -> dict[str, Any]:
+        labels, instances, real = self.encoding.pad(
+            batch["label"], batch.get("instance", batch["label"]), batch["target"]
+        )
+        factor = 2 ** self.config.nets["G"].options.get("n_local_enhancers", 0) if self.stage == "global" else 1
+        if factor > 1:  # the global generator first learns at a fraction of the resolution
+            labels, instances = (
+                F.interpolate(m.float(), scale_factor=1 / factor, mode="nearest").long() for m in (labels, instances)
+            )
+            real = F.interpolate(real, scale_factor=1 / factor, mode="bicubic", antialias=True).clamp(-1, 1)
+        return {
+            **batch,
+            "label": labels,
+            "instance": instances,
+            "target": real,
+            "condition": self.encoding(labels, instances),
+        }
+
+    def check_batch(self, batch: Mapping[str, Any]) -> None:
+        self.encoding.padding(*batch["label"].shape[-2:])
+
+    def generate(self, batch: Mapping[str, Any]) -> dict[str, torch.Tensor]:
+        condition = batch["condition"]
+        if "E" in self.nets:
+            condition = torch.cat([condition, self.net("E")(batch["target"], batch["instance"])], 1)
+        return {"fake": self.net("G")(condition)}
+
+    def discriminate(self, batch: Mapping[str, Any], image: torch.Tensor) -> DiscriminatorOutput:
+        return self.net("D")(torch.cat([batch["condition"], image], 1))
+
+    def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> list[torch.Tensor]:
+        return [colorize(batch["label"], self.encoding.semantic_nc), outputs["fake"], batch["target"]]

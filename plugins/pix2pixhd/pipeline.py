@@ -1,0 +1,132 @@
+"""pix2pixHD inference: label (and instance) maps in, photos out; instance styles and semantic edits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from zoo.errors import ZooError
+from zoo.images import OutputType, from_batch, to_batch, to_id_batch
+from zoo.pipeline import Pipeline
+
+from .inputs import LabelEncoding, label_encoding
+from .styles import Styles, style_map
+
+
+@dataclass(frozen=True)
+class Change:
+    """One semantic edit: the pixels of an ``instance`` id or of a boolean ``region`` (H, W) get
+    the class ``label`` and/or the style centre ``style``. A region becomes an object of its own."""
+
+    instance: int | None = None
+    region: np.ndarray | torch.Tensor | None = None
+    label: int | None = None
+    style: int | None = None
+
+
+class Pix2PixHDPipeline(Pipeline):
+    """Synthesizes photos from label maps. Without instance maps, each class region counts as one
+    instance. ``style`` chooses the instance styles of a model trained with instance features:
+    ``"random"`` (seeded), ``{instance_id: centre}``, or a reference photo to encode."""
+
+    @cached_property
+    def encoding(self) -> LabelEncoding:
+        return label_encoding(self.config, self.nets["G"])
+
+    def __call__(
+        self,
+        labels: Any,
+        instances: Any = None,
+        *,
+        style: Any = "random",
+        seed: int = 0,
+        output_type: OutputType = "pil",
+    ) -> Any:
+        label_batch, single = to_id_batch(labels)
+        instance_batch = label_batch if instances is None else to_id_batch(instances)[0]
+        out = self.synthesize(label_batch, instance_batch, self._styles(style), seed)
+        return from_batch((out.float().clamp(-1, 1) + 1) / 2, output_type, single)
+
+    def edit(
+        self,
+        labels: Any,
+        instances: Any = None,
+        changes: Sequence[Change] = (),
+        *,
+        style: Any = "random",
+        seed: int = 0,
+        output_type: OutputType = "pil",
+    ) -> Any:
+        """Resynthesize after ``changes``; instances they leave alone keep their styles, so the image
+        changes where the edit is (and, through the network's reach, a little around it)."""
+        label_batch, single = to_id_batch(labels)
+        instance_batch = label_batch.clone() if instances is None else to_id_batch(instances)[0]
+        styles = self._styles(style)
+        if changes and isinstance(styles, torch.Tensor):
+            raise ZooError("edits choose styles by centre; pass style='random' or {instance: centre}, not a photo")
+        label_batch, instance_batch, styles = apply_changes(
+            label_batch, instance_batch, changes, styles, self.encoding.semantic_nc
+        )
+        out = self.synthesize(label_batch, instance_batch, styles, seed)
+        return from_batch((out.float().clamp(-1, 1) + 1) / 2, output_type, single)
+
+    @torch.inference_mode()
+    def synthesize(
+        self, labels: torch.Tensor, instances: torch.Tensor, style: Styles = "random", seed: int = 0
+    ) -> torch.Tensor:
+        """Images in [-1, 1] for label and instance batches (N, 1, H, W)."""
+        labels, instances = labels.to(self.device), instances.to(self.device)
+        height, width = labels.shape[-2:]
+        if isinstance(style, torch.Tensor):
+            labels, instances, style = self.encoding.pad(labels, instances, style.to(self.device))
+        else:
+            labels, instances = self.encoding.pad(labels, instances)
+        condition = self.encoding(labels, instances)
+        if "E" in self.nets:
+            condition = torch.cat([condition, style_map(self.nets["E"], labels, instances, style, seed)], 1)
+        return self.nets["G"](condition)[..., :height, :width]
+
+    def _styles(self, style: Any) -> Styles:
+        if (isinstance(style, str) and style == "random") or isinstance(style, Mapping):
+            return style
+        if "E" not in self.nets:
+            raise ZooError(f"this {self.config.arch} model has no instance features, so it takes no style photo")
+        if isinstance(style, (str, Path, Image.Image, np.ndarray, torch.Tensor, list, tuple)):
+            return to_batch(style, 3)[0] * 2 - 1
+        raise ZooError(f"style must be 'random', a {{instance: centre}} mapping or a photo, not {type(style).__name__}")
+
+
+def apply_changes(
+    labels: torch.Tensor, instances: torch.Tensor, changes: Sequence[Change], styles: Styles, classes: int
+) -> tuple[torch.Tensor, torch.Tensor, Styles]:
+    """The maps and styles after ``changes`` (the inputs are left as they are)."""
+    labels, instances = labels.clone(), instances.clone()
+    chosen = dict(styles) if isinstance(styles, Mapping) else {}
+    next_id = int(instances.max()) + 1
+    for change in changes:
+        if (change.instance is None) == (change.region is None):
+            raise ZooError("a change names either an instance id or a region mask")
+        if change.label is not None and not 0 <= change.label < classes:
+            raise ZooError(f"class {change.label} is not one of the model's classes 0..{classes - 1}")
+        if change.instance is not None:
+            mask, target = instances == change.instance, change.instance
+            if not mask.any():
+                raise ZooError(f"instance {change.instance} is not in the instance map")
+        else:
+            mask = torch.as_tensor(np.asarray(change.region), dtype=torch.bool).expand_as(instances)
+            if mask.shape != instances.shape:
+                raise ZooError(f"a region mask must be {tuple(instances.shape[-2:])}, like the maps")
+            target, next_id = next_id, next_id + 1
+            instances[mask] = target
+        if change.label is not None:
+            labels[mask] = change.label
+        if change.style is not None:
+            chosen[target] = change.style
+    return labels, instances, chosen if chosen or isinstance(styles, Mapping) else styles

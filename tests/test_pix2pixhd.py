@@ -1,0 +1,290 @@
+"""pix2pixHD: official layers, the three-phase schedule, instance edges and styles, manipulation."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from helpers import HD_LOCAL, HD_TINY, read_reference
+from PIL import Image
+from typer.testing import CliRunner
+
+import zoo
+from zoo.cli import app
+from zoo.nn.semantic import instance_edges, instance_mean
+from zoo.pipeline import read_weights
+from zoo.plugins.datasets.synthetic import SyntheticScenes
+from zoo.plugins.pix2pixhd import Change, Pix2PixHDPipeline
+from zoo.trainer.monitor import read_metrics
+
+
+def _shapes(module):
+    return {k: (tuple(v.shape), str(v.dtype).removeprefix("torch.")) for k, v in module.state_dict().items()}
+
+
+@pytest.fixture(scope="session")
+def hd_run(tmp_path_factory):
+    """A finished run with a local enhancer and instance features: global, local and joint phases."""
+    out = tmp_path_factory.mktemp("hd")
+    zoo.train(zoo.make_config("pix2pixhd", overrides=[*HD_TINY, *HD_LOCAL]), out=out)
+    return out
+
+
+def test_networks_have_the_official_keys_shapes_and_sizes():
+    global_g = zoo.create_model("pix2pixhd_global")
+    assert _shapes(global_g) == read_reference("keys_pix2pixHD_global.txt")
+    assert sum(p.numel() for p in global_g.parameters()) == 182546755
+    local_g = zoo.create_model("pix2pixhd_local")
+    assert _shapes(local_g) == read_reference("keys_pix2pixHD_local.txt")
+    assert sum(p.numel() for p in local_g.parameters()) == 182857059
+    encoder = zoo.create_model("pix2pixhd_encoder", kind="encoder")
+    shapes = _shapes(encoder)
+    assert (shapes.pop("centres"), shapes.pop("counts")) == (((35, 10, 3), "float32"), ((35,), "int64"))
+    assert shapes == read_reference("keys_pix2pixHD_encoder.txt")
+
+
+def test_a_global_generator_loads_into_the_local_enhancers_global_part():
+    local = zoo.create_model("pix2pixhd_local", input_nc=5, ngf=4, n_downsample_global=2, n_blocks_global=1)
+    trained = local.global_generator()  # the 512p model of the paper's schedule, ngf = 2 * 4
+    assert trained.size_multiple == 4 and local.size_multiple == 8
+    local.load_global(trained)
+    x = torch.randn(1, 5, 16, 16)
+    assert torch.equal(local.model.eval()(x), trained.model[:-3].eval()(x))
+    assert local(torch.randn(1, 5, 32, 32)).shape == (1, 3, 32, 32)
+
+
+def test_the_boundary_map_separates_touching_instances_of_one_class():
+    item = SyntheticScenes(size=64)[2]
+    labels, instances = item["label"][None], item["instance"][None]
+    houses = (labels == 3) & (instances >= 3001)
+    ids = instances[houses].unique().tolist()
+    assert len(ids) >= 2  # several houses, one class
+    from_labels, from_instances = instance_edges(labels), instance_edges(instances)
+    between = (from_instances > 0) & (from_labels == 0) & houses
+    assert between.any()  # only the instance map marks where two houses meet
+    row, col = between[0, 0].nonzero()[0].tolist()
+    assert len(set(instances[0, 0, row, col - 1 : col + 2].tolist())) == 2  # the pixel sits between two houses
+
+
+def test_instance_average_pooling():
+    features, instances = torch.randn(2, 3, 8, 8), torch.randint(0, 4, (2, 1, 8, 8))
+    pooled = instance_mean(features, instances)
+    for b in range(2):
+        for k in instances[b].unique():
+            mask = instances[b, 0] == k
+            assert torch.allclose(
+                pooled[b][:, mask], features[b][:, mask].mean(1, keepdim=True).expand(-1, int(mask.sum()))
+            )
+
+
+def test_feature_matching_weights_equal_hand_computed_values():
+    from zoo.plugins.losses.matching import FeatureMatchingLoss
+
+    class State:  # two discriminator scales with three features and a prediction each
+        fake = torch.zeros(1)
+        d_fake = [[torch.full((1, 1, 2, 2), v) for v in (1.0, 2.0, 3.0, 9.0)] for _ in range(2)]
+        d_real = [[torch.zeros(1, 1, 2, 2) for _ in range(4)], [torch.full((1, 1, 2, 2), 1.0) for _ in range(4)]]
+
+    # pix2pixHD: layers weighted 4 / (n_layers + 1) = 4/3, scales 1/num_D = 1/2, predictions left out
+    expected = 0.5 * (4 / 3) * ((1 + 2 + 3) + (0 + 1 + 2))
+    assert FeatureMatchingLoss()(State()).item() == pytest.approx(expected)
+    assert FeatureMatchingLoss("uniform")(State()).item() == pytest.approx(0.5 * (6 + 3))
+
+
+@pytest.fixture(scope="session")
+def vgg_file(tmp_path_factory):
+    """A random VGG19 in timm's format, standing in for the ImageNet weights."""
+    import timm
+    from safetensors.torch import save_file
+
+    path = tmp_path_factory.mktemp("vgg") / "vgg19.safetensors"
+    torch.manual_seed(0)
+    save_file({k: v.contiguous() for k, v in timm.create_model("vgg19").state_dict().items()}, str(path))
+    return path
+
+
+def test_vgg_loss_weights_layers_as_the_official_code(vgg_file, monkeypatch):
+    import timm
+
+    from zoo.plugins.losses.perceptual import VGGLoss
+
+    monkeypatch.setenv("ZOO_VGG19_WEIGHTS", str(vgg_file))
+    loss = VGGLoss()
+    features = timm.create_model("vgg19", pretrained=True, pretrained_cfg_overlay={"file": str(vgg_file)}).features
+    assert [type(features[i]).__name__ for i in (1, 6, 11, 20, 29)] == ["ReLU"] * 5  # relu1_1 .. relu5_1
+    fake, real = torch.rand(1, 3, 32, 32) * 2 - 1, torch.rand(1, 3, 32, 32) * 2 - 1
+    expected = sum(
+        w * (features[: i + 1](fake) - features[: i + 1](real)).abs().mean()
+        for w, i in zip((1 / 32, 1 / 16, 1 / 8, 1 / 4, 1), (1, 6, 11, 20, 29), strict=True)
+    )
+
+    class State:
+        pass
+
+    state = State()
+    state.fake, state.real = fake, real
+    with torch.no_grad():
+        assert loss(state).item() == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_a_run_without_vgg_weights_refuses_to_start_unless_the_loss_is_off(tmp_path, monkeypatch):
+    monkeypatch.delenv("ZOO_VGG19_WEIGHTS", raising=False)
+    cfg = zoo.make_config("pix2pixhd", overrides=[o for o in HD_TINY if not o.startswith("loss.vgg")])
+    with pytest.raises(zoo.ConfigError, match=r"the VGG loss needs ImageNet VGG19 weights.*loss\.vgg\.weight=0"):
+        zoo.train(cfg, out=tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_training_with_the_vgg_loss(tmp_path, vgg_file):
+    cfg = zoo.make_config(
+        "pix2pixhd", overrides=[*HD_TINY, "loss.vgg.weight=10", f"loss.vgg.file={vgg_file}", "train.max_iterations=2"]
+    )
+    run = zoo.train(cfg, out=tmp_path / "run")
+    assert set(read_metrics(run)[0]["losses"]) == {"G/gan", "G/feat", "G/vgg", "D/gan"}
+
+
+def test_the_three_phases_train_what_the_paper_says(hd_run):
+    metrics = read_metrics(hd_run)
+    assert [m["phase"] for m in metrics] == ["global"] * 4 + ["local"] * 4 + ["joint"] * 4
+    steps = {p.name: read_weights(p / "model.safetensors") for p in (hd_run / "checkpoints").iterdir()}
+    global_end, local_end, joint_end = (steps[f"step-{s:08d}"] for s in (4, 8, 12))
+
+    def last_layer(state):
+        return max(int(k.split(".")[2]) for k in state if k.startswith("G.model."))
+
+    assert "G.model1_1.1.weight" not in global_end and "G.model1_1.1.weight" in local_end
+    assert last_layer(global_end) > last_layer(local_end)  # G1 complete, then without its output layers
+    carried = [k for k in local_end if k.startswith("G.model.") and k in global_end]
+    assert carried and all(torch.equal(local_end[k], global_end[k]) for k in carried)  # G1 fixed in "local"
+    assert not all(torch.equal(joint_end[k], local_end[k]) for k in carried)  # and trained again in "joint"
+    assert metrics[8]["lr"]["G"] == 2e-4 and metrics[11]["lr"]["G"] == 2e-4  # offset-0 decay: full rate here
+
+
+def test_resume_at_a_phase_boundary_and_inside_a_phase_is_exact(tmp_path, hd_run):
+    overrides = [*HD_TINY, *HD_LOCAL]
+    for stop in (4, 10):
+        part = zoo.train(
+            zoo.make_config("pix2pixhd", overrides=[*overrides, f"train.max_iterations={stop}"]),
+            out=tmp_path / f"part{stop}",
+        )
+        zoo.train(zoo.make_config("pix2pixhd", overrides=overrides), resume=part)
+        assert read_metrics(part) == read_metrics(hd_run)
+        ours, theirs = (read_weights(r / "checkpoints" / "step-00000012" / "model.safetensors") for r in (part, hd_run))
+        assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
+
+
+def test_styles_are_clustered_per_class_and_round_trip(hd_run, tmp_path):
+    pipe = zoo.load(hd_run)
+    encoder = pipe.nets["E"]
+    assert encoder.counts.sum() > 0 and int(encoder.counts.max()) <= 10
+    used = encoder.counts > 0
+    assert encoder.centres[used].abs().sum() > 0 and encoder.centres[~used].abs().sum() == 0
+    pipe.save_pretrained(tmp_path / "model")
+    again = zoo.load(tmp_path / "model")
+    assert torch.equal(again.nets["E"].centres, encoder.centres) and torch.equal(again.nets["E"].counts, encoder.counts)
+    item = SyntheticScenes(size=32, split="val")[0]
+    a = pipe(item["label"], item["instance"], seed=3, output_type="pt")
+    assert torch.equal(a, again(item["label"], item["instance"], seed=3, output_type="pt"))
+
+
+def _sample(size=32):
+    item = SyntheticScenes(size=size, split="val")[1]
+    return item["label"], item["instance"], item["target"]
+
+
+def test_styles_random_chosen_or_encoded_from_a_photo(hd_run):
+    pipe = zoo.load(hd_run)
+    labels, instances, photo = _sample()
+    random_a = pipe(labels, instances, seed=0, output_type="pt")
+    assert torch.equal(random_a, pipe(labels, instances, seed=0, output_type="pt"))
+    house = next(i for i in instances.unique().tolist() if 3000 < i < 4000)
+    count = int(pipe.nets["E"].counts[3])
+    styled = [pipe(labels, instances, style={house: c}, output_type="pt") for c in range(count)]
+    assert len({s.numpy().tobytes() for s in styled}) == count  # each centre looks different
+    encoded = pipe(labels, instances, style=(photo + 1) / 2, output_type="pt")
+    other = pipe(labels, instances, style=torch.rand(3, 32, 32), output_type="pt")
+    assert not torch.equal(encoded, other)
+
+
+def test_semantic_manipulation_changes_the_edited_region_and_little_else(hd_run):
+    pipe = zoo.load(hd_run)
+    labels, instances, _ = _sample(128)  # larger than the training scenes, so "far" is far for the network's reach
+    house = next(i for i in instances.unique().tolist() if 3000 < i < 4000)
+    region = instances[0] == house
+    before = pipe(labels, instances, output_type="pt")
+    after = pipe.edit(labels, instances, [Change(instance=house, label=4)], output_type="pt")  # a house becomes a tree
+    change = (after - before).abs().mean(0)
+    near = torch.nn.functional.max_pool2d(region[None, None].float(), 33, 1, 16)[0, 0] > 0  # the region and 16 px
+    assert change[region].mean() > 5 * change[~near].mean()
+    restyled = pipe.edit(labels, instances, [Change(instance=house, style=1)], style={house: 0}, output_type="pt")
+    original = pipe(labels, instances, style={house: 0}, output_type="pt")
+    restyle_change = (restyled - original).abs().mean(0)
+    assert restyle_change[region].mean() > 5 * restyle_change[~near].mean()
+
+
+def test_zoo_edit_writes_the_edited_image(hd_run, tmp_path):
+    labels, instances, _ = _sample()
+    Image.fromarray(labels[0].numpy().astype(np.uint8)).save(tmp_path / "label.png")
+    Image.fromarray(instances[0].numpy().astype(np.uint16)).save(tmp_path / "inst.png")
+    house = next(i for i in instances.unique().tolist() if 3000 < i < 4000)
+    args = [
+        "edit",
+        "--model",
+        str(hd_run),
+        "--label",
+        str(tmp_path / "label.png"),
+        "--instance",
+        str(tmp_path / "inst.png"),
+        "--relabel",
+        f"{house}=4",
+        "--output",
+        str(tmp_path / "edited.png"),
+        "--before",
+        str(tmp_path / "before.png"),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert Image.open(tmp_path / "edited.png").size == (32, 32)
+    assert not np.array_equal(
+        np.asarray(Image.open(tmp_path / "edited.png")), np.asarray(Image.open(tmp_path / "before.png"))
+    )
+
+
+def test_sizes_off_the_stride_fail_clearly_or_are_padded(hd_run):
+    pipe = zoo.load(hd_run)
+    labels, instances, _ = _sample()
+    odd = labels[..., :30, :27], instances[..., :30, :27]
+    with pytest.raises(
+        zoo.DataError, match=r"label maps of 27x30 pixels: this generator needs multiples of 8.*size_policy=pad"
+    ):
+        pipe(*odd)
+    config = dataclasses.replace(pipe.config, model=pipe.config.model.model_copy(update={"size_policy": "pad"}))
+    padded = Pix2PixHDPipeline(config, pipe.nets, device="cpu")
+    assert padded(*odd).size == (27, 30)
+
+
+def test_zoo_generate_reads_label_maps_and_instance_maps(hd_run, tmp_path):
+    for i in range(2):
+        item = SyntheticScenes(size=32, split="test")[i]
+        Image.fromarray(item["label"][0].numpy().astype(np.uint8)).save(tmp_path / f"scene{i}.png")
+        (tmp_path / "inst").mkdir(exist_ok=True)
+        Image.fromarray(item["instance"][0].numpy().astype(np.uint16)).save(tmp_path / "inst" / f"scene{i}.png")
+    (tmp_path / "labels").mkdir()
+    for i in range(2):
+        (tmp_path / f"scene{i}.png").rename(tmp_path / "labels" / f"scene{i}.png")
+    args = [
+        "generate",
+        "--model",
+        str(hd_run),
+        "--input",
+        str(tmp_path / "labels"),
+        "--output",
+        str(tmp_path / "out"),
+        "--instance",
+        str(tmp_path / "inst"),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["scene0.png", "scene1.png"]
