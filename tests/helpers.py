@@ -13,6 +13,16 @@ from zoo.config import RunConfig
 
 REFERENCE = Path(__file__).parent / "data" / "reference"
 
+QUIET = [
+    "train.progress=false",
+    "train.tensorboard=false",
+    "train.log_every=1",
+    "train.sample_every=1000",
+    "train.checkpoint_every=1000",
+    "train.device=cpu",
+]
+"""Train settings of every tiny test run: no progress bar or TensorBoard, every step logged."""
+
 TINY = [
     "G.name=unet",
     "G.num_downs=5",
@@ -23,12 +33,7 @@ TINY = [
     "schedule.epochs=1",
     "schedule.decay_epochs=1",
     "train.batch_size=4",
-    "train.progress=false",
-    "train.tensorboard=false",
-    "train.log_every=1",
-    "train.sample_every=1000",
-    "train.checkpoint_every=1000",
-    "train.device=cpu",
+    *QUIET,
 ]
 """A pix2pix run on 16 synthetic 32x32 scenes: 8 iterations of batch 4."""
 
@@ -83,12 +88,7 @@ HD_TINY = [
     "schedule.epochs=1",
     "schedule.decay_epochs=1",
     "train.batch_size=2",
-    "train.progress=false",
-    "train.tensorboard=false",
-    "train.log_every=1",
-    "train.sample_every=1000",
-    "train.checkpoint_every=1000",
-    "train.device=cpu",
+    *QUIET,
 ]
 """A pix2pixHD run on 8 synthetic 32x32 scenes with instance maps; the VGG loss off."""
 

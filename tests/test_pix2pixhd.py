@@ -189,6 +189,12 @@ def test_styles_are_clustered_per_class_and_round_trip(hd_run, tmp_path):
     assert torch.equal(a, again(item["label"], item["instance"], seed=3, output_type="pt"))
 
 
+def _save_maps(labels, instances, label_path, instance_path):
+    """Maps as files: labels 8-bit, instances 16-bit (as Cityscapes stores them)."""
+    Image.fromarray(labels[0].numpy().astype(np.uint8)).save(label_path)
+    Image.fromarray(instances[0].numpy().astype(np.uint16)).save(instance_path)
+
+
 def _sample(size=32):
     item = SyntheticScenes(size=size, split="val")[1]
     return item["label"], item["instance"], item["target"]
@@ -226,8 +232,7 @@ def test_semantic_manipulation_changes_the_edited_region_and_little_else(hd_run)
 
 def test_zoo_edit_writes_the_edited_image(hd_run, tmp_path):
     labels, instances, _ = _sample()
-    Image.fromarray(labels[0].numpy().astype(np.uint8)).save(tmp_path / "label.png")
-    Image.fromarray(instances[0].numpy().astype(np.uint16)).save(tmp_path / "inst.png")
+    _save_maps(labels, instances, tmp_path / "label.png", tmp_path / "inst.png")
     house = next(i for i in instances.unique().tolist() if 3000 < i < 4000)
     args = [
         "edit",
@@ -266,14 +271,13 @@ def test_sizes_off_the_stride_fail_clearly_or_are_padded(hd_run):
 
 
 def test_zoo_generate_reads_label_maps_and_instance_maps(hd_run, tmp_path):
+    for folder in ("labels", "inst"):
+        (tmp_path / folder).mkdir()
     for i in range(2):
         item = SyntheticScenes(size=32, split="test")[i]
-        Image.fromarray(item["label"][0].numpy().astype(np.uint8)).save(tmp_path / f"scene{i}.png")
-        (tmp_path / "inst").mkdir(exist_ok=True)
-        Image.fromarray(item["instance"][0].numpy().astype(np.uint16)).save(tmp_path / "inst" / f"scene{i}.png")
-    (tmp_path / "labels").mkdir()
-    for i in range(2):
-        (tmp_path / f"scene{i}.png").rename(tmp_path / "labels" / f"scene{i}.png")
+        _save_maps(
+            item["label"], item["instance"], tmp_path / "labels" / f"scene{i}.png", tmp_path / "inst" / f"scene{i}.png"
+        )
     args = [
         "generate",
         "--model",

@@ -6,7 +6,7 @@ from zoo import hookimpl
 from .architecture import Pix2PixHD
 from .cli import edit_command
 from .discriminator import pix2pixhd_multiscale
-from .generators import pix2pixhd_encoder, pix2pixhd_global, pix2pixhd_local
+from .generators import FeatureEncoder, GlobalGenerator, LocalEnhancer
 from .pipeline import Change, Pix2PixHDPipeline
 
 __all__ = ["Change", "Pix2PixHD", "Pix2PixHDPipeline"]
@@ -19,7 +19,7 @@ def zoo_architectures():
 
 @hookimpl
 def zoo_generators():
-    return {"pix2pixhd_global": pix2pixhd_global, "pix2pixhd_local": pix2pixhd_local}
+    return {"pix2pixhd_global": GlobalGenerator, "pix2pixhd_local": LocalEnhancer}
 
 
 @hookimpl
@@ -29,7 +29,7 @@ def zoo_discriminators():
 
 @hookimpl
 def zoo_encoders():
-    return {"pix2pixhd_encoder": pix2pixhd_encoder}
+    return {"pix2pixhd_encoder": FeatureEncoder}
 
 
 @hookimpl

@@ -109,35 +109,20 @@ class Pix2PixHD(Architecture):
     # --- phases -----------------------------------------------------------------------------
     def phases(self, dataset: Dataset) -> list[Phase]:
         s = self.config.schedule
-        steps = (("G", 1), ("D", 1))  # one forward, then G's update and D's, as the official loop
+
+        def phase(name: Stage, constant: int, decay: int) -> Phase:
+            # one forward, then G's update and D's, as in the official loop; the official decay rule
+            schedule = LRSchedule("linear", constant, decay, offset=0)
+            return Phase(name, constant + decay, steps=(("G", 1), ("D", 1)), schedule=schedule, options={"stage": name})
+
         if not isinstance(self.nets["G"], LocalEnhancer):
-            return [
-                Phase(
-                    "train",
-                    s.epochs + s.decay_epochs,
-                    steps=steps,
-                    schedule=LRSchedule("linear", s.epochs, s.decay_epochs, offset=0),
-                    options={"stage": "train"},
-                )
-            ]
+            return [phase("train", s.epochs, s.decay_epochs)]
         phases = [
-            Phase(
-                "global",
-                s.global_epochs + s.global_decay_epochs,
-                steps=steps,
-                schedule=LRSchedule("linear", s.global_epochs, s.global_decay_epochs, offset=0),
-                options={"stage": "global"},
-            ),
-            Phase("local", s.fix_global_epochs, steps=steps, options={"stage": "local"}),
-            Phase(
-                "joint",
-                s.epochs + s.decay_epochs - s.fix_global_epochs,
-                steps=steps,
-                schedule=LRSchedule("linear", s.epochs - s.fix_global_epochs, s.decay_epochs, offset=0),
-                options={"stage": "joint"},
-            ),
+            phase("global", s.global_epochs, s.global_decay_epochs),
+            phase("local", s.fix_global_epochs, 0),
+            phase("joint", s.epochs - s.fix_global_epochs, s.decay_epochs),
         ]
-        return [phase for phase in phases if phase.length]
+        return [p for p in phases if p.length]
 
     def build_phase(self, phase: Phase) -> None:
         """The global phase trains a complete global generator; the next phase puts it, without its

@@ -22,7 +22,9 @@ def _hd_init(net: nn.Module) -> nn.Module:
 
 
 class GlobalGenerator(ResnetGenerator):
-    """G1: 7x7 stem, ``n_downsample_global`` stride-2 convolutions, ``n_blocks_global`` residual
+    """pix2pixHD global generator G1 (the 512p model; 182.5 M parameters at the defaults).
+
+    7x7 stem, ``n_downsample_global`` stride-2 convolutions, ``n_blocks_global`` residual
     blocks, transposed convolutions back, 7x7 + tanh."""
 
     def __init__(
@@ -38,10 +40,13 @@ class GlobalGenerator(ResnetGenerator):
         super().__init__(
             input_nc, output_nc, ngf, norm, False, n_blocks_global, padding, n_downsample_global, bias=True
         )
+        _hd_init(self)
 
 
 class LocalEnhancer(nn.Module):
-    """G = {G1, G2...}: the global generator (``ngf * 2**n_local_enhancers`` wide, without its
+    """pix2pixHD coarse-to-fine generator G1 + local enhancers (the 1024p model).
+
+    The global generator (``ngf * 2**n_local_enhancers`` wide, without its
     output layers) on a downsampled input, then one enhancer per factor of two."""
 
     def __init__(
@@ -93,6 +98,7 @@ class LocalEnhancer(nn.Module):
                 up += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, output_nc, 7), nn.Tanh()]
             setattr(self, f"model{n}_1", nn.Sequential(*down))
             setattr(self, f"model{n}_2", nn.Sequential(*up))
+        _hd_init(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         pyramid = [x]
@@ -107,7 +113,7 @@ class LocalEnhancer(nn.Module):
     def global_generator(self) -> GlobalGenerator:
         """A complete global generator of this enhancer's global part, for training it first at
         ``1 / 2**n_local_enhancers`` of the resolution (the paper's schedule)."""
-        return _hd_init(GlobalGenerator(*self._global_args))
+        return GlobalGenerator(*self._global_args)
 
     def load_global(self, trained: GlobalGenerator) -> None:
         """Take a trained global generator's weights, all but its output layers."""
@@ -122,7 +128,9 @@ class LocalEnhancer(nn.Module):
 
 
 class FeatureEncoder(ResnetGenerator):
-    """E: the global generator's shape without residual blocks, followed by instance-wise average
+    """pix2pixHD instance feature encoder E with per-class K-means style centres.
+
+    The global generator's shape without residual blocks, followed by instance-wise average
     pooling, so each object gets one low-dimensional style feature. It also holds the per-class
     K-means style centres found after training (``centres``, ``counts``)."""
 
@@ -140,59 +148,7 @@ class FeatureEncoder(ResnetGenerator):
         self.feat_num, self.n_clusters = feat_num, n_clusters
         self.register_buffer("centres", torch.zeros(label_nc, n_clusters, feat_num))
         self.register_buffer("counts", torch.zeros(label_nc, dtype=torch.long))
+        _hd_init(self)
 
     def forward(self, image: torch.Tensor, instances: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         return instance_mean(self.model(image), instances)
-
-
-def pix2pixhd_global(
-    input_nc: int = 36,
-    output_nc: int = 3,
-    ngf: int = 64,
-    n_downsample_global: int = 4,
-    n_blocks_global: int = 9,
-    norm: NormName = "instance",
-    padding: PaddingName = "reflect",
-) -> GlobalGenerator:
-    """pix2pixHD global generator G1 (the 512p model; 182.5 M parameters at the defaults)."""
-    return _hd_init(GlobalGenerator(input_nc, output_nc, ngf, n_downsample_global, n_blocks_global, norm, padding))
-
-
-def pix2pixhd_local(
-    input_nc: int = 36,
-    output_nc: int = 3,
-    ngf: int = 32,
-    n_downsample_global: int = 4,
-    n_blocks_global: int = 9,
-    n_local_enhancers: int = 1,
-    n_blocks_local: int = 3,
-    norm: NormName = "instance",
-    padding: PaddingName = "reflect",
-) -> LocalEnhancer:
-    """pix2pixHD coarse-to-fine generator G1 + local enhancers (the 1024p model)."""
-    return _hd_init(
-        LocalEnhancer(
-            input_nc,
-            output_nc,
-            ngf,
-            n_downsample_global,
-            n_blocks_global,
-            n_local_enhancers,
-            n_blocks_local,
-            norm,
-            padding,
-        )
-    )
-
-
-def pix2pixhd_encoder(
-    input_nc: int = 3,
-    feat_num: int = 3,
-    nef: int = 16,
-    n_downsampling: int = 4,
-    norm: NormName = "instance",
-    label_nc: int = 35,
-    n_clusters: int = 10,
-) -> FeatureEncoder:
-    """pix2pixHD instance feature encoder E with per-class K-means style centres."""
-    return _hd_init(FeatureEncoder(input_nc, feat_num, nef, n_downsampling, norm, label_nc, n_clusters))
