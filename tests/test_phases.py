@@ -3,6 +3,8 @@ between phases and freezes part of it, trained and resumed in every phase by the
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 from helpers import TINY
@@ -116,3 +118,35 @@ def test_resume_in_any_phase_is_exact(tmp_path, registry, stop):
     assert _checkpoints(part)[-1] == _checkpoints(whole)[-1] == "step-00000012"
     ours, theirs = _weights(part), _weights(whole)
     assert set(ours) == set(theirs) and all(torch.equal(ours[k], theirs[k]) for k in theirs)
+
+
+class FlakyFinish(Grow):
+    """Grow whose after-training work fails the first time."""
+
+    failures = 1
+
+    def finish(self, dataset):
+        if type(self).failures:
+            type(self).failures -= 1
+            raise RuntimeError("clustering failed")
+        with torch.no_grad():
+            self.nets["R"].bias.fill_(7.0)
+
+
+def test_work_after_training_that_fails_keeps_the_weights_and_runs_again_on_resume(tmp_path):
+    class Plugin:
+        @hookimpl
+        def zoo_architectures(self):
+            return {"flaky": FlakyFinish}
+
+    registry = Registry()
+    registry.register(Plugin(), name="flaky")
+    cfg = zoo.make_config("flaky", overrides=[o for o in TINY if not o.startswith("schedule")], registry=registry)
+    with pytest.raises(RuntimeError, match="clustering failed"):
+        zoo.train(cfg, out=tmp_path / "run", registry=registry)
+    meta = json.loads((tmp_path / "run" / "checkpoints" / "step-00000012" / "meta.json").read_text())
+    assert meta["position"]["finished"] is False  # the trained weights are safe
+    zoo.train(cfg, resume=tmp_path / "run", registry=registry)
+    meta = json.loads((tmp_path / "run" / "checkpoints" / "step-00000012" / "meta.json").read_text())
+    assert meta["position"]["finished"] is True
+    assert torch.all(_weights(tmp_path / "run")["R.bias"] == 7.0)

@@ -230,31 +230,31 @@ def test_semantic_manipulation_changes_the_edited_region_and_little_else(hd_run)
     assert restyle_change[region].mean() > 5 * restyle_change[~near].mean()
 
 
-def test_zoo_edit_writes_the_edited_image(hd_run, tmp_path):
+def _edit(hd_run, folder, *options):
+    """``zoo edit`` on the sample's maps saved in ``folder``, writing ``edited.png`` there."""
     labels, instances, _ = _sample()
-    _save_maps(labels, instances, tmp_path / "label.png", tmp_path / "inst.png")
-    house = next(i for i in instances.unique().tolist() if 3000 < i < 4000)
+    _save_maps(labels, instances, folder / "label.png", folder / "inst.png")
     args = [
         "edit",
         "--model",
         str(hd_run),
         "--label",
-        str(tmp_path / "label.png"),
+        str(folder / "label.png"),
         "--instance",
-        str(tmp_path / "inst.png"),
-        "--relabel",
-        f"{house}=4",
+        str(folder / "inst.png"),
         "--output",
-        str(tmp_path / "edited.png"),
-        "--before",
-        str(tmp_path / "before.png"),
+        str(folder / "edited.png"),
+        *options,
     ]
-    result = CliRunner().invoke(app, args)
+    return CliRunner().invoke(app, args)
+
+
+def test_zoo_edit_writes_the_edited_image(hd_run, tmp_path):
+    house = next(i for i in _sample()[1].unique().tolist() if 3000 < i < 4000)
+    result = _edit(hd_run, tmp_path, "--relabel", f"{house}=4", "--before", str(tmp_path / "before.png"))
     assert result.exit_code == 0, result.output
-    assert Image.open(tmp_path / "edited.png").size == (32, 32)
-    assert not np.array_equal(
-        np.asarray(Image.open(tmp_path / "edited.png")), np.asarray(Image.open(tmp_path / "before.png"))
-    )
+    edited, before = (np.asarray(Image.open(tmp_path / name)) for name in ("edited.png", "before.png"))
+    assert edited.shape == (32, 32, 3) and not np.array_equal(edited, before)
 
 
 def test_sizes_off_the_stride_fail_clearly_or_are_padded(hd_run):
@@ -292,3 +292,129 @@ def test_zoo_generate_reads_label_maps_and_instance_maps(hd_run, tmp_path):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["scene0.png", "scene1.png"]
+
+
+def test_the_discriminator_is_the_official_one():
+    from torch import nn
+
+    d = zoo.create_model("pix2pixhd_multiscale", kind="discriminator", input_nc=39, num_D=3)
+    assert len(d.scales) == 3
+    convs = [m for m in d.scales[0].modules() if isinstance(m, nn.Conv2d)]
+    assert [(c.in_channels, c.out_channels, c.stride[0], c.padding[0]) for c in convs] == [
+        (39, 64, 2, 2),
+        (128 // 2, 128, 2, 2),
+        (128, 256, 2, 2),
+        (256, 512, 1, 2),
+        (512, 1, 1, 2),
+    ]
+    assert all(c.kernel_size == (4, 4) and c.bias is not None for c in convs)
+    assert len(d(torch.randn(1, 39, 64, 64))[0]) == 5  # four features and the prediction
+
+
+def test_feature_matching_on_a_real_discriminator_uses_the_configured_depth():
+    from zoo.plugins.losses.matching import FeatureMatchingLoss
+
+    n_layers, num_d = 2, 2
+    d = zoo.create_model(
+        "pix2pixhd_multiscale", kind="discriminator", input_nc=3, ndf=4, n_layers=n_layers, num_D=num_d
+    )
+    fake, real = torch.randn(1, 3, 32, 32), torch.randn(1, 3, 32, 32)
+
+    class State:
+        pass
+
+    state = State()
+    with torch.no_grad():
+        state.fake, state.d_fake, state.d_real = fake, d(fake), d(real)
+        expected = sum(
+            (4 / (n_layers + 1)) / num_d * (f - r).abs().mean()
+            for fs, rs in zip(state.d_fake, state.d_real, strict=True)
+            for f, r in zip(fs[:-1], rs[:-1], strict=True)
+        )
+        assert FeatureMatchingLoss()(state).item() == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_the_decay_follows_the_official_rule(tmp_path):
+    overrides = [*HD_TINY, *HD_LOCAL, "schedule.epochs=2", "schedule.decay_epochs=2", "schedule.global_epochs=0"]
+    run = zoo.train(zoo.make_config("pix2pixhd", overrides=overrides), out=tmp_path / "run")
+    per_epoch = [(m["phase"], m["lr"]["G"]) for m in read_metrics(run)][::4]
+    assert per_epoch == [("local", 2e-4), ("joint", 2e-4), ("joint", 2e-4), ("joint", 1e-4)]
+
+
+def test_the_discriminator_keeps_its_adam_state_into_the_joint_phase(hd_run):
+    def adam_steps(step):
+        state = torch.load(hd_run / "checkpoints" / f"step-{step:08d}" / "training_state.pt", weights_only=True)
+        return {group: int(next(iter(state["optimizers"][group]["state"].values()))["step"]) for group in ("G", "D")}
+
+    assert adam_steps(8) == {"G": 4, "D": 4}  # the local phase
+    assert adam_steps(12) == {"G": 4, "D": 8}  # G's optimizer restarts with the joint phase, D's goes on
+
+
+def test_a_checkpoint_of_the_global_phase_loads_as_the_global_generator(hd_run):
+    pipe = zoo.load(hd_run / "checkpoints" / "step-00000004")
+    assert pipe.config.nets["G"].name == "pix2pixhd_global" and pipe.config.nets["G"].options["ngf"] == 8
+    labels, instances, _ = _sample()
+    assert pipe(labels, instances).size == (32, 32)
+
+
+def test_two_local_enhancers_train_and_convert(tmp_path):
+    overrides = [
+        *HD_TINY,
+        *HD_LOCAL,
+        "G.n_local_enhancers=2",
+        "data.size=64",
+        "train.checkpoint_every=1",
+        "train.keep_checkpoints=20",
+    ]
+    run = zoo.train(zoo.make_config("pix2pixhd", overrides=overrides), out=tmp_path / "run")
+    weights = {s: read_weights(run / "checkpoints" / f"step-{s:08d}" / "model.safetensors") for s in (5, 8)}
+    for enhancer in ("G.model1_1.1.weight", "G.model2_1.1.weight"):
+        assert not torch.equal(weights[5][enhancer], weights[8][enhancer])  # both enhancers train in "local"
+    g = {k.removeprefix("G."): v for k, v in weights[8].items() if k.startswith("G.")}
+    e = {
+        k.removeprefix("E."): v
+        for k, v in weights[8].items()
+        if k.startswith("E.") and k[2:] not in ("centres", "counts")
+    }
+    torch.save(g, tmp_path / "latest_net_G.pth")
+    torch.save(e, tmp_path / "latest_net_E.pth")
+    pipe, _ = zoo.convert.convert("pix2pixhd", [tmp_path / "latest_net_G.pth", tmp_path / "latest_net_E.pth"])
+    options = pipe.config.nets["G"].options
+    assert (options["n_local_enhancers"], options["ngf"], pipe.config.model.label_nc) == (2, 4, 6)
+
+
+def test_a_dontcare_value_through_training_and_inference(tmp_path):
+    rng = np.random.default_rng(0)
+    for name in ("a", "b"):
+        labels = rng.integers(0, 3, (32, 32))
+        labels[:4] = 255  # an unlabelled band
+        (tmp_path / "labels").mkdir(exist_ok=True)
+        Image.fromarray(labels.astype(np.uint8)).save(tmp_path / "labels" / f"{name}.png")
+        (tmp_path / "photos").mkdir(exist_ok=True)
+        Image.fromarray(rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(tmp_path / "photos" / f"{name}.png")
+    data = [
+        "data.name=label-folder",
+        f"data.label_dir={tmp_path / 'labels'}",
+        f"data.image_dir={tmp_path / 'photos'}",
+        "data.label_nc=3",
+        "data.dontcare=255",
+        "data.preprocess=none",
+    ]
+    overrides = [o for o in HD_TINY if not o.startswith("data.")] + data + ["train.batch_size=1"]
+    cfg = zoo.make_config("pix2pixhd", overrides=overrides)
+    assert cfg.nets["G"].options["input_nc"] == 3 + 1 + 1  # classes, don't-care, edges
+    run = zoo.train(cfg, out=tmp_path / "run")
+    pipe = zoo.load(run)
+    assert pipe(tmp_path / "labels" / "a.png").size == (32, 32)  # 255 in the file is understood
+    with pytest.raises(zoo.DataError, match=r"label value 7 is not one of the model's classes \(0\.\.2 or 255"):
+        pipe(np.full((32, 32), 7))
+
+
+def test_zoo_edit_paints_a_region(hd_run, tmp_path):
+    mask = np.zeros((32, 32), dtype=np.uint8)
+    mask[20:28, 4:12] = 1
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    result = _edit(hd_run, tmp_path, "--region", f"{tmp_path / 'mask.png'}=2")
+    assert result.exit_code == 0, result.output
+    bad = _edit(hd_run, tmp_path, "--relabel", "1=9")
+    assert isinstance(bad.exception, zoo.ZooError) and "not one of the model's classes" in str(bad.exception)

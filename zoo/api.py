@@ -12,10 +12,10 @@ import torch
 
 from zoo.config import RunConfig, load_file, parse_overrides, resolve
 from zoo.errors import ConfigError, ZooError
-from zoo.pipeline import CONFIG_NAME, Pipeline, from_folder
+from zoo.pipeline import CONFIG_NAME, Pipeline, assemble, from_folder, read_config
 from zoo.registry import Registry, get_registry
 from zoo.trainer import Trainer
-from zoo.trainer.checkpoint import find_checkpoint
+from zoo.trainer.checkpoint import META_NAME, Checkpoint, find_checkpoint
 
 
 def make_config(
@@ -75,15 +75,24 @@ def load(path: str | Path, device: str | torch.device | None = None, registry: R
     checkpoint) or a checkpoint folder."""
     folder = Path(path)
     registry = registry or get_registry()
-    if (folder / "checkpoints").is_dir():
-        folder = find_checkpoint(folder).path
+    if (folder / "checkpoints").is_dir() or (folder / META_NAME).is_file():
+        return from_checkpoint(find_checkpoint(folder), registry, device)
     if not (folder / CONFIG_NAME).is_file():
         raise ZooError(
             f"{path}: not a saved model, run or checkpoint folder (no {CONFIG_NAME}); "
             f"pass the folder that `zoo train` or save_pretrained() wrote"
         )
-    is_checkpoint = (folder / "training_state.pt").is_file()
-    return from_folder(folder, registry, device=device, prefixes_only=is_checkpoint)
+    return from_folder(folder, registry, device=device)
+
+
+def from_checkpoint(checkpoint: Checkpoint, registry: Registry, device: str | torch.device | None = None) -> Pipeline:
+    """The pipeline of a training checkpoint: its inference networks as they were in its phase."""
+    config = read_config(checkpoint.path / CONFIG_NAME, registry)
+    arch_cls = registry.get("architecture", config.arch).obj
+    config = arch_cls.checkpoint_config(config, checkpoint.phase_name)
+    names = arch_cls.inference_networks(config)
+    state = {k: v for k, v in checkpoint.weights().items() if k.split(".", 1)[0] in names}
+    return assemble(config, state, checkpoint.path, registry, device)
 
 
 FIXED_ON_RESUME = ("batch_size", "accumulate", "seed")

@@ -76,6 +76,8 @@ class Phase:
     steps: tuple[tuple[str, int], ...] = (("D", 1), ("G", 1))
     schedule: LRSchedule = LRSchedule()
     share_forward: bool = True
+    carry: tuple[str, ...] = ()
+    """Groups whose optimizer state (Adam's moments) continues from the previous phase."""
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -123,6 +125,12 @@ class Architecture(nn.Module):
         return list(cls.networks)
 
     @classmethod
+    def checkpoint_config(cls, config: RunConfig, phase: str) -> RunConfig:
+        """The configuration of the inference networks as they stand in a checkpoint of ``phase``
+        (an earlier phase may train another shape of generator)."""
+        return config
+
+    @classmethod
     def inference_networks(cls, config: RunConfig) -> list[str]:
         """The active networks a saved model keeps."""
         return [name for name in cls.active_networks(config) if name in cls.inference_nets]
@@ -162,8 +170,9 @@ class Architecture(nn.Module):
     def start_phase(self, phase: Phase, dataset: Dataset) -> None:
         """Initialise a phase entered afresh (copy weights, measure noise); skipped on resume."""
 
-    def end_phase(self, phase: Phase, dataset: Dataset) -> None:
-        """Finish a phase after its last iteration, before its checkpoint (cluster styles, say)."""
+    def finish(self, dataset: Dataset) -> None:
+        """Work after the last iteration of the last phase (clustering styles, say), before the
+        final checkpoint; a resume repeats it if it failed."""
 
     def parameters_for(self, group: str, phase: Phase) -> Iterable[nn.Parameter]:
         """Parameters optimized by ``group`` in ``phase``; by default the network of that name."""

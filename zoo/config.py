@@ -205,18 +205,22 @@ def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunC
 
 def _apply_derived(config: RunConfig, derived: Mapping[str, Mapping[str, Any]], layers: list[Layer]) -> None:
     """Set the options the architecture computes from the rest (``D.input_nc`` from ``G``'s
-    channels, say); a layer that sets one of them to another value is refused."""
+    channels, say), in component sections or in ``model``; a layer that sets one of them to
+    another value is refused (unless it also chose another component, whose options differ)."""
     for section, options in derived.items():
-        component = config.data if section == "data" else config.nets[section]
+        name = None if section == "model" else (config.data if section == "data" else config.nets[section]).name
         for key, value in options.items():
             for source, layer in layers:
-                given = layer.get(section, {}).get(key, value)
-                if given != value and layer.get(section, {}).get("name", component.name) == component.name:
+                given = layer.get(section, {})
+                if key in given and given[key] != value and given.get("name", name) == name:
                     raise ConfigError(
-                        f"{source}: {section}.{key}={given!r} contradicts the {value!r} that the {config.arch} "
-                        f"recipe derives from the rest of the configuration; leave {section}.{key} out"
+                        f"{source}: {section}.{key}={given[key]!r} contradicts the {value!r} that the "
+                        f"{config.arch} recipe derives from the rest of the configuration; leave {section}.{key} out"
                     )
-            component.options[key] = value
+        if section == "model":
+            config.model = config.model.model_copy(update=options)
+        else:
+            (config.data if section == "data" else config.nets[section]).options.update(options)
 
 
 def _component(

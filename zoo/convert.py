@@ -12,7 +12,7 @@ import torch
 
 from zoo.config import parse_overrides, resolve
 from zoo.errors import CheckpointError, ZooError
-from zoo.pipeline import Pipeline, build_loaded
+from zoo.pipeline import Pipeline, assemble
 from zoo.registry import Registry, get_registry
 
 
@@ -74,6 +74,4 @@ def convert(
     conversion = importer([Path(f) for f in files], allow_pickle)
     layers = [("official checkpoint", conversion.config), ("--set", parse_overrides(overrides))]
     config = resolve(arch, registry, layers)
-    names = arch_cls.inference_networks(config)
-    nets = build_loaded(arch_cls, config, registry, names, conversion.state, ", ".join(map(str, files)))
-    return arch_cls.pipeline(config, nets, device="cpu"), conversion
+    return assemble(config, conversion.state, ", ".join(map(str, files)), registry, device="cpu"), conversion

@@ -5,10 +5,10 @@ flips as an uninterrupted one, whatever the number of loader workers."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import torch
@@ -98,16 +98,20 @@ def check_all(paths: Iterable[Path], check: Callable[[Path], T] = check_image, w
 
 
 class SeededDataset(Dataset):
-    """A data set whose augmentation draws from :meth:`rng`; the trainer calls :meth:`set_epoch`."""
+    """A data set whose augmentation draws from :meth:`rng`; the trainer calls :meth:`set_epoch`.
+    With ``augment`` false, items come without random crops and flips (for encoding a data set)."""
 
     seed: int = 0
     epoch: int = 0
+    augment: bool = True
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
-    def rng(self, index: int) -> torch.Generator:
-        """A generator determined by (seed, epoch, index)."""
+    def rng(self, index: int) -> torch.Generator | None:
+        """A generator determined by (seed, epoch, index); None while ``augment`` is off."""
+        if not self.augment:
+            return None
         return torch.Generator().manual_seed(hash((self.seed, self.epoch, index)) & 0x7FFF_FFFF_FFFF_FFFF)
 
 
@@ -120,4 +124,19 @@ def label_classes(data: Component, registry: Registry) -> tuple[int, int | None]
             f"data set {data.name!r} gives no label maps (it has no label_nc); choose a label-map data set "
             f"such as synthetic, cityscapes or label-folder"
         )
-    return label_nc, data.options.get("dontcare", getattr(factory, "dontcare", None))
+    dontcare = data.options.get("dontcare", getattr(factory, "dontcare", None))
+    if dontcare is not None and 0 <= dontcare < label_nc:
+        raise ConfigError(
+            f"data.dontcare={dontcare} is one of the classes 0..{label_nc - 1}; the don't-care value must lie "
+            f"outside them (255, say)"
+        )
+    return label_nc, dontcare
+
+
+def to_device(batch: Any, device: torch.device) -> Any:
+    """Tensors of a (nested) batch moved to ``device``; anything else as it is."""
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device, non_blocking=True)
+    if isinstance(batch, Mapping):
+        return {k: to_device(v, device) for k, v in batch.items()}
+    return batch

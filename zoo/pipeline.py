@@ -93,26 +93,27 @@ class Pipeline(ModelHubMixin):
         return from_folder(folder, **model_kwargs)
 
 
-def from_folder(
-    folder: Path,
-    registry: Registry | None = None,
-    device: str | torch.device | None = None,
-    prefixes_only: bool = False,
-) -> Pipeline:
+def from_folder(folder: Path, registry: Registry | None = None, device: str | torch.device | None = None) -> Pipeline:
     """Build the pipeline saved in ``folder`` (``config.json`` + ``model.safetensors``).
 
     Loading is strict: a key missing from the file, or one the model does not have, is an
-    error naming the keys. ``prefixes_only`` keeps only the inference networks' keys of a
-    file that holds more (a training checkpoint also holds the discriminators).
+    error naming the keys.
     """
     registry = registry or get_registry()
     config = read_config(folder / CONFIG_NAME, registry)
+    return assemble(config, read_weights(folder / WEIGHTS_NAME), folder / WEIGHTS_NAME, registry, device)
+
+
+def assemble(
+    config: RunConfig,
+    state: dict[str, torch.Tensor],
+    source: Path | str,
+    registry: Registry,
+    device: str | torch.device | None = None,
+) -> Pipeline:
+    """The pipeline of ``config`` holding the weights ``state`` of its inference networks."""
     arch_cls = registry.get("architecture", config.arch).obj
-    names = arch_cls.inference_networks(config)
-    state = read_weights(folder / WEIGHTS_NAME)
-    if prefixes_only:
-        state = {k: v for k, v in state.items() if k.split(".", 1)[0] in names}
-    nets = build_loaded(arch_cls, config, registry, names, state, folder / WEIGHTS_NAME)
+    nets = build_loaded(arch_cls, config, registry, arch_cls.inference_networks(config), state, source)
     return arch_cls.pipeline(config, nets, device=device)
 
 

@@ -56,7 +56,8 @@ def draw_scene(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndar
 
 def render(labels: np.ndarray, instances: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The scene (H, W, 3, float in [0, 1]) for a label map, one texture per class, with a dark
-    outline where two objects meet."""
+    line where two side-by-side objects of one class meet (visible only to a model that sees the
+    instance map)."""
     size = labels.shape[0]
     y, x = np.mgrid[0:size, 0:size].astype(np.float32)
     u, v = x / size, y / size

@@ -44,17 +44,22 @@ class PairTransform:
         return None
 
     def __call__(
-        self, images: list[Image.Image], rng: torch.Generator, kinds: tuple[Kind, ...] = ()
+        self, images: list[Image.Image], rng: torch.Generator | None, kinds: tuple[Kind, ...] = ()
     ) -> list[torch.Tensor]:
         """The images (all of one size), transformed alike. ``kinds`` says which are ``ids`` maps
-        (labels, instances: nearest resampling, integer tensors) rather than ``image``s."""
+        (labels, instances: nearest resampling, integer tensors) rather than ``image``s. Without
+        ``rng`` there is no augmentation: a centre crop and no flip."""
         size = self.resized_size(*images[0].size)
         crop = flip = None
         if self.preprocess in ("resize_and_crop", "crop", "scale_width_and_crop"):
-            x = int(torch.randint(0, size[0] - self.crop_size + 1, (), generator=rng))
-            y = int(torch.randint(0, size[1] - self.crop_size + 1, (), generator=rng))
+            room_x, room_y = size[0] - self.crop_size, size[1] - self.crop_size
+            if rng is None:
+                x, y = room_x // 2, room_y // 2
+            else:
+                x = int(torch.randint(0, room_x + 1, (), generator=rng))
+                y = int(torch.randint(0, room_y + 1, (), generator=rng))
             crop = (x, y, x + self.crop_size, y + self.crop_size)
-        if self.flip:
+        if self.flip and rng is not None:
             flip = bool(torch.rand((), generator=rng) < 0.5)
         kinds = kinds or ("image",) * len(images)
         return [self._apply(image, size, crop, flip, kind) for image, kind in zip(images, kinds, strict=True)]

@@ -3,38 +3,35 @@ multi-scale discriminators, feature matching and VGG losses, instance styles."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, default_collate
 
 from zoo.architecture import Architecture, DiscriminatorOutput, LRSchedule, Phase
-from zoo.config import Count, RunConfig, Settings
-from zoo.data import label_classes
+from zoo.config import Component, Count, RunConfig, Settings
+from zoo.data import label_classes, to_device
 from zoo.errors import ConfigError
 from zoo.nn.semantic import colorize
 from zoo.registry import Registry
 
 from .convert import import_official
 from .generators import GlobalGenerator, LocalEnhancer
-from .inputs import SizePolicy, label_encoding
+from .inputs import LabelOptions, label_encoding
 from .pipeline import Pix2PixHDPipeline
 from .styles import cluster_styles
 
 Stage = Literal["train", "global", "local", "joint"]
 
 
-class Pix2PixHDOptions(Settings):
-    """How label and instance maps reach the networks."""
+class Pix2PixHDOptions(LabelOptions):
+    """Label-map inputs, and whether to learn instance styles."""
 
-    instance_edges: bool = True
-    """Concatenate the instance boundary map (the official default; ``--no_instance`` turns it off)."""
     instance_features: bool = False
     """Train the feature encoder E and learn per-class styles (the official ``--instance_feat``)."""
-    size_policy: SizePolicy = "error"
-    """Sizes that are not multiples of the generator's stride: ``error``, or ``pad`` and crop back."""
 
 
 class Pix2PixHDSchedule(Settings):
@@ -88,6 +85,7 @@ class Pix2PixHD(Architecture):
         features = config.nets["E"].options["feat_num"] if config.model.instance_features else 0
         image_nc = config.nets["G"].options["output_nc"]
         return {
+            "model": {"label_nc": label_nc, "dontcare": dontcare},
             "G": {"input_nc": conditioning + features},
             "D": {"input_nc": conditioning + image_nc},
             "E": {"input_nc": image_nc, "label_nc": label_nc},
@@ -110,17 +108,18 @@ class Pix2PixHD(Architecture):
     def phases(self, dataset: Dataset) -> list[Phase]:
         s = self.config.schedule
 
-        def phase(name: Stage, constant: int, decay: int) -> Phase:
+        def phase(name: Stage, constant: int, decay: int, carry: tuple[str, ...] = ()) -> Phase:
             # one forward, then G's update and D's, as in the official loop; the official decay rule
             schedule = LRSchedule("linear", constant, decay, offset=0)
-            return Phase(name, constant + decay, steps=(("G", 1), ("D", 1)), schedule=schedule, options={"stage": name})
+            steps = (("G", 1), ("D", 1))
+            return Phase(name, constant + decay, steps=steps, schedule=schedule, carry=carry, options={"stage": name})
 
-        if not isinstance(self.nets["G"], LocalEnhancer):
+        if self.config.nets["G"].name != "pix2pixhd_local":
             return [phase("train", s.epochs, s.decay_epochs)]
         phases = [
             phase("global", s.global_epochs, s.global_decay_epochs),
             phase("local", s.fix_global_epochs, 0),
-            phase("joint", s.epochs - s.fix_global_epochs, s.decay_epochs),
+            phase("joint", s.epochs - s.fix_global_epochs, s.decay_epochs, carry=("D",)),  # only G's Adam restarts
         ]
         return [p for p in phases if p.length]
 
@@ -143,17 +142,36 @@ class Pix2PixHD(Architecture):
         params = generator.enhancer_parameters() if self.stage == "local" else list(generator.parameters())
         return params + (list(self.nets["E"].parameters()) if "E" in self.nets else [])
 
-    def end_phase(self, phase: Phase, dataset: Dataset) -> None:
-        """After the last phase: encode every training instance and cluster the styles per class."""
-        if "E" in self.nets and phase.options["stage"] in ("train", "joint"):
-            items = (dataset[i] for i in range(len(dataset)))
-            cluster_styles(self.nets["E"], items, next(self.parameters()).device)
+    def finish(self, dataset: Dataset) -> None:
+        """After training: encode every training instance (no crops or flips, as the official
+        ``encode_features.py``) and cluster the styles per class."""
+        if "E" not in self.nets:
+            return
+        device = next(self.parameters()).device
+        augment, dataset.augment = getattr(dataset, "augment", False), False
+        try:
+            batches = (
+                self.prepare_batch(to_device(default_collate([dataset[i]]), device)) for i in range(len(dataset))
+            )
+            cluster_styles(self.nets["E"], batches, len(dataset))
+        finally:
+            dataset.augment = augment
+
+    @classmethod
+    def checkpoint_config(cls, config: RunConfig, phase: str) -> RunConfig:
+        """A checkpoint of the global phase holds the complete global generator G1 (trained at a
+        fraction of the resolution), not yet the local enhancer."""
+        if phase != "global":
+            return config
+        g = config.nets["G"].options
+        names = ("input_nc", "output_nc", "n_downsample_global", "n_blocks_global", "norm", "padding")
+        options = {k: g[k] for k in names} | {"ngf": g["ngf"] * 2 ** g["n_local_enhancers"]}
+        return dataclasses.replace(config, nets={**config.nets, "G": Component("pix2pixhd_global", options)})
 
     # --- the forward pass -------------------------------------------------------------------
     def prepare_batch(self, batch: Mapping[str, Any]) -> dict[str, Any]:
-        labels, instances, real = self.encoding.pad(
-            batch["label"], batch.get("instance", batch["label"]), batch["target"]
-        )
+        labels = self.encoding.classes(batch["label"])
+        labels, instances, real = self.encoding.pad(labels, batch.get("instance", labels), batch["target"])
         factor = 2 ** self.config.nets["G"].options.get("n_local_enhancers", 0) if self.stage == "global" else 1
         if factor > 1:  # the global generator first learns at a fraction of the resolution
             labels, instances = (
@@ -181,4 +199,4 @@ class Pix2PixHD(Architecture):
         return self.net("D")(torch.cat([batch["condition"], image], 1))
 
     def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> list[torch.Tensor]:
-        return [colorize(batch["label"], self.encoding.semantic_nc), outputs["fake"], batch["target"]]
+        return [colorize(batch["label"], self.encoding.label_nc), outputs["fake"], batch["target"]]

@@ -67,7 +67,7 @@ def _generator_config(state: dict[str, torch.Tensor]) -> dict:
             "n_downsample_global": downsampling,
             "n_blocks_global": len(blocks),
         }
-    first = state["model1_1.1.weight"]
+    first = state[f"model{enhancers}_1.1.weight"]  # the finest enhancer is ngf wide
     local_blocks = {int(m.group(1)) for k in state if (m := re.match(r"model1_2\.(\d+)\.conv_block\.", k))}
     return {
         "name": "pix2pixhd_local",

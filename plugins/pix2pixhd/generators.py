@@ -121,10 +121,15 @@ class LocalEnhancer(nn.Module):
         self.model.load_state_dict(state)
 
     def enhancer_parameters(self) -> list[nn.Parameter]:
-        """The finest enhancer's parameters: what the official code trains while the global part
-        stays fixed."""
-        n = self.n_local_enhancers
-        return [*getattr(self, f"model{n}_1").parameters(), *getattr(self, f"model{n}_2").parameters()]
+        """The enhancers' parameters: what trains while the global part stays fixed. (The official
+        code trains only the finest enhancer then, the coarser ones coming from an earlier run;
+        here they start with this run, so all of them train.)"""
+        return [
+            p
+            for n in range(1, self.n_local_enhancers + 1)
+            for half in ("_1", "_2")
+            for p in getattr(self, f"model{n}{half}").parameters()
+        ]
 
 
 class FeatureEncoder(ResnetGenerator):

@@ -49,10 +49,10 @@ class Pix2PixHDPipeline(Pipeline):
         seed: int = 0,
         output_type: OutputType = "pil",
     ) -> Any:
-        label_batch, single = to_id_batch(labels)
-        instance_batch = label_batch if instances is None else to_id_batch(instances)[0]
-        out = self.synthesize(label_batch, instance_batch, self._styles(style), seed)
-        return from_batch((out.float().clamp(-1, 1) + 1) / 2, output_type, single)
+        label_batch, instance_batch, single = self._maps(labels, instances)
+        return self._output(
+            self.synthesize(label_batch, instance_batch, self._styles(style), seed), output_type, single
+        )
 
     def edit(
         self,
@@ -66,23 +66,19 @@ class Pix2PixHDPipeline(Pipeline):
     ) -> Any:
         """Resynthesize after ``changes``; instances they leave alone keep their styles, so the image
         changes where the edit is (and, through the network's reach, a little around it)."""
-        label_batch, single = to_id_batch(labels)
-        instance_batch = label_batch.clone() if instances is None else to_id_batch(instances)[0]
+        label_batch, instance_batch, single = self._maps(labels, instances)
         styles = self._styles(style)
         if changes and isinstance(styles, torch.Tensor):
             raise ZooError("edits choose styles by centre; pass style='random' or {instance: centre}, not a photo")
-        label_batch, instance_batch, styles = apply_changes(
-            label_batch, instance_batch, changes, styles, self.encoding.semantic_nc
-        )
-        out = self.synthesize(label_batch, instance_batch, styles, seed)
-        return from_batch((out.float().clamp(-1, 1) + 1) / 2, output_type, single)
+        label_batch, instance_batch, styles = apply_changes(label_batch, instance_batch, changes, styles, self.encoding)
+        return self._output(self.synthesize(label_batch, instance_batch, styles, seed), output_type, single)
 
     @torch.inference_mode()
     def synthesize(
         self, labels: torch.Tensor, instances: torch.Tensor, style: Styles = "random", seed: int = 0
     ) -> torch.Tensor:
         """Images in [-1, 1] for label and instance batches (N, 1, H, W)."""
-        labels, instances = labels.to(self.device), instances.to(self.device)
+        labels, instances = self.encoding.classes(labels.to(self.device)), instances.to(self.device)
         height, width = labels.shape[-2:]
         if isinstance(style, torch.Tensor):
             labels, instances, style = self.encoding.pad(labels, instances, style.to(self.device))
@@ -92,6 +88,22 @@ class Pix2PixHDPipeline(Pipeline):
         if "E" in self.nets:
             condition = torch.cat([condition, style_map(self.nets["E"], labels, instances, style, seed)], 1)
         return self.nets["G"](condition)[..., :height, :width]
+
+    @staticmethod
+    def _output(images: torch.Tensor, output_type: OutputType, single: bool) -> Any:
+        return from_batch((images.float().clamp(-1, 1) + 1) / 2, output_type, single)
+
+    def _maps(self, labels: Any, instances: Any) -> tuple[torch.Tensor, torch.Tensor, bool]:
+        """Label and instance batches (the labels stand in for missing instances), and whether
+        one map was given."""
+        label_batch, single = to_id_batch(labels)
+        instance_batch = label_batch.clone() if instances is None else to_id_batch(instances)[0]
+        if instance_batch.shape != label_batch.shape:
+            raise ZooError(
+                f"the instance maps {tuple(instance_batch.shape[-2:])} do not match the label maps "
+                f"{tuple(label_batch.shape[-2:])}"
+            )
+        return label_batch, instance_batch, single
 
     def _styles(self, style: Any) -> Styles:
         if (isinstance(style, str) and style == "random") or isinstance(style, Mapping):
@@ -104,25 +116,30 @@ class Pix2PixHDPipeline(Pipeline):
 
 
 def apply_changes(
-    labels: torch.Tensor, instances: torch.Tensor, changes: Sequence[Change], styles: Styles, classes: int
+    labels: torch.Tensor, instances: torch.Tensor, changes: Sequence[Change], styles: Styles, encoding: LabelEncoding
 ) -> tuple[torch.Tensor, torch.Tensor, Styles]:
-    """The maps and styles after ``changes`` (the inputs are left as they are)."""
+    """The maps and styles after ``changes`` (the inputs are left as they are); new labels are
+    label values, as in the maps."""
     labels, instances = labels.clone(), instances.clone()
     chosen = dict(styles) if isinstance(styles, Mapping) else {}
     next_id = int(instances.max()) + 1
     for change in changes:
         if (change.instance is None) == (change.region is None):
             raise ZooError("a change names either an instance id or a region mask")
-        if change.label is not None and not 0 <= change.label < classes:
-            raise ZooError(f"class {change.label} is not one of the model's classes 0..{classes - 1}")
+        if change.label is not None:
+            encoding.classes(torch.tensor([change.label]))  # refuses a value that is no class
         if change.instance is not None:
             mask, target = instances == change.instance, change.instance
             if not mask.any():
                 raise ZooError(f"instance {change.instance} is not in the instance map")
         else:
-            mask = torch.as_tensor(np.asarray(change.region), dtype=torch.bool).expand_as(instances)
-            if mask.shape != instances.shape:
-                raise ZooError(f"a region mask must be {tuple(instances.shape[-2:])}, like the maps")
+            region = torch.as_tensor(np.asarray(change.region), dtype=torch.bool)
+            if region.shape[-2:] != instances.shape[-2:]:
+                raise ZooError(
+                    f"a region mask is {tuple(region.shape[-2:])}; it must be "
+                    f"{tuple(instances.shape[-2:])}, like the maps"
+                )
+            mask = region.expand_as(instances)
             target, next_id = next_id, next_id + 1
             instances[mask] = target
         if change.label is not None:

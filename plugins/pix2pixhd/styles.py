@@ -10,6 +10,8 @@ import torch
 from rich.progress import track
 from sklearn.cluster import KMeans
 
+from zoo.errors import ZooError
+
 from .generators import FeatureEncoder
 
 AREA_BLOCKS = 32
@@ -22,8 +24,10 @@ or a reference photo (N, 3, H, W) in [-1, 1] to encode with the same instance ma
 
 
 def instances_of(labels: torch.Tensor, instances: torch.Tensor) -> Iterable[tuple[int, int, torch.Tensor]]:
-    """``(instance id, class, mask)`` of each instance in one image's maps (1, H, W); the class is
-    the label at the instance's middle pixel in row-major order, as the official code takes it."""
+    """``(instance id, class, mask)`` of each instance in one image's maps (1, H, W). The class is
+    the label at the instance's middle pixel in row-major order, the pixel whose feature the
+    official code reads; it takes the class from the Cityscapes id (``id // 1000``) instead, which
+    is the same class for Cityscapes and works for any instance ids here."""
     for instance in torch.unique(instances).tolist():
         mask = instances[0] == instance
         where = mask.nonzero()
@@ -32,15 +36,15 @@ def instances_of(labels: torch.Tensor, instances: torch.Tensor) -> Iterable[tupl
 
 
 @torch.no_grad()
-def cluster_styles(encoder: FeatureEncoder, items: Iterable[Mapping[str, torch.Tensor]], device: torch.device) -> None:
-    """Encode every instance of ``items`` (data-set items with ``target``, ``label`` and
-    ``instance``), run K-means per class (``encoder.n_clusters`` centres, random_state 0), and
-    store the centres in the encoder's ``centres``/``counts`` buffers."""
+def cluster_styles(encoder: FeatureEncoder, batches: Iterable[Mapping[str, torch.Tensor]], total: int) -> None:
+    """Encode every instance of ``batches`` (prepared one-item batches: ``target``, ``label``,
+    ``instance``), run K-means per class (``encoder.n_clusters`` centres, random_state 0, as the
+    official script), and store the centres in the encoder's ``centres``/``counts`` buffers."""
     label_nc = encoder.centres.shape[0]
     found: list[list[np.ndarray]] = [[] for _ in range(label_nc)]
-    for item in track(list(items), description="encoding instances", transient=True):
-        image, labels, instances = (item[k].unsqueeze(0).to(device) for k in ("target", "label", "instance"))
-        features = encoder(image, instances)[0]
+    for batch in track(batches, total=total, description="encoding instances", transient=True):
+        labels, instances = batch["label"], batch["instance"]
+        features = encoder(batch["target"], instances)[0]
         unit = labels.shape[-2] * labels.shape[-1] // AREA_BLOCKS
         for _, cls, mask in instances_of(labels[0], instances[0]):
             if cls < label_nc and mask.sum() / unit > 0.5:
@@ -61,17 +65,19 @@ def style_map(
     """The encoder-feature input (N, feat_num, H, W) that gives each instance its style. An
     instance of a class without centres gets zeros."""
     if isinstance(styles, torch.Tensor):
-        return encoder(styles, instances)
+        return encoder(styles.expand(labels.shape[0], *styles.shape[1:]), instances)
     out = torch.zeros(labels.shape[0], encoder.feat_num, *labels.shape[-2:], device=labels.device)
     chosen = styles if isinstance(styles, Mapping) else {}
     for b in range(labels.shape[0]):
         for instance, cls, mask in instances_of(labels[b], instances[b]):
             count = int(encoder.counts[cls]) if cls < len(encoder.counts) else 0
             if not count:
+                if instance in chosen:
+                    raise ZooError(f"instance {instance} is of class {cls}, which learned no styles")
                 continue
             centre = chosen.get(instance, random_centre(seed, instance, count))
             if not 0 <= centre < count:
-                raise ValueError(f"instance {instance} (class {cls}) has styles 0..{count - 1}, not {centre}")
+                raise ZooError(f"instance {instance} (class {cls}) has styles 0..{count - 1}, not {centre}")
             out[b][:, mask] = encoder.centres[cls, centre].unsqueeze(1)
     return out
 

@@ -29,6 +29,7 @@ def instance_mean(features: torch.Tensor, instances: torch.Tensor) -> torch.Tens
     average pooling), for every image of the batch at once."""
     n, c = features.shape[:2]
     ids = instances.reshape(n, -1).long()
+    ids = ids - ids.min()
     ids = ids + torch.arange(n, device=ids.device).unsqueeze(1) * (ids.max() + 1)  # one id space per image
     _, group = torch.unique(ids.reshape(-1), return_inverse=True)
     flat = features.permute(0, 2, 3, 1).reshape(-1, c)

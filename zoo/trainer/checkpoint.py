@@ -36,6 +36,8 @@ class Position:
     iteration: int
     global_step: int
     data_cursor: int
+    finished: bool = False
+    """Whether the architecture's ``finish`` ran (after the last iteration of the last phase)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Checkpoint:
 
     path: Path
     position: Position
+    phase_name: str
 
     def weights(self) -> dict[str, torch.Tensor]:
         return read_weights(self.path / WEIGHTS_NAME)
@@ -58,7 +61,7 @@ class Checkpoint:
 def read_checkpoint(path: Path) -> Checkpoint:
     try:
         meta = json.loads((path / META_NAME).read_text())
-        return Checkpoint(path, Position(**meta["position"]))
+        return Checkpoint(path, Position(**meta["position"]), meta["phase"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CheckpointError(f"{path} is not a zoo checkpoint ({exc})") from None
 
@@ -91,7 +94,12 @@ class CheckpointStore:
         return found[-1] if found else None
 
     def save(
-        self, position: Position, weights: dict[str, torch.Tensor], state: dict[str, Any], config: RunConfig
+        self,
+        position: Position,
+        phase_name: str,
+        weights: dict[str, torch.Tensor],
+        state: dict[str, Any],
+        config: RunConfig,
     ) -> Path:
         """Write a checkpoint atomically and drop the oldest beyond ``keep``."""
         final = self.folder / f"{PREFIX}{position.global_step:08d}"
@@ -101,10 +109,16 @@ class CheckpointStore:
         save_file({k: v.detach().contiguous().cpu() for k, v in weights.items()}, str(tmp / WEIGHTS_NAME))
         torch.save(state, tmp / STATE_NAME)
         config.save(tmp / CONFIG_NAME)
-        (tmp / META_NAME).write_text(json.dumps({"position": asdict(position)}, indent=2))
+        (tmp / META_NAME).write_text(json.dumps({"position": asdict(position), "phase": phase_name}, indent=2))
         for path in [*tmp.iterdir(), tmp]:
             _fsync(path)
-        os.replace(tmp, final)
+        if final.exists():  # the same step again, once the architecture's finish has run
+            old = self.folder / f".tmp-old-{final.name}-{os.getpid()}"
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, final)
         _fsync(self.folder)
         for old in self.all()[: -self.keep]:
             shutil.rmtree(old.path, ignore_errors=True)

@@ -9,6 +9,7 @@ accumulation, data parallelism, checkpoints, logging, stopping) is the same for 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import random
 import signal
 import sys
@@ -25,6 +26,7 @@ from torch import nn
 
 from zoo.architecture import Architecture, Phase
 from zoo.config import RunConfig
+from zoo.data import to_device
 from zoo.errors import ConfigError, NonFiniteLossError, ZooError
 from zoo.loss import Forward, LossTerm, StepState
 from zoo.pipeline import best_device, load_strict
@@ -66,6 +68,7 @@ class _Session:
 
     model: Architecture
     dataset: Any
+    phases: int
     batches: Batches
     monitor: Monitor
     samples: dict[str, Any]
@@ -114,7 +117,7 @@ class Trainer:
         model: Architecture = self.registry.get("architecture", self.config.arch).obj(self.config, self.registry)
         model.to(self.device).train()
         phases = model.phases(dataset)
-        samples = _to_device(_sample_batch(dataset, settings.num_samples), self.device)
+        samples = to_device(_sample_batch(dataset, settings.num_samples), self.device)
         model.check_batch(samples)
         checkpoint = self._resume_point()
         position = self._restore(model, phases, checkpoint)
@@ -124,6 +127,7 @@ class Trainer:
         session = _Session(
             model,
             dataset,
+            len(phases),
             batches,
             Monitor(self.run_dir, settings, world.is_main),
             samples,
@@ -133,6 +137,7 @@ class Trainer:
         session.monitor.message(
             f"training {self.config.arch} on {self.device} x {world.world_size} process(es) in {self.run_dir}"
         )
+        run: PhaseRun | None = None
         try:
             for index in range(position.phase, len(phases)):
                 resumed = checkpoint is not None and index == position.phase
@@ -140,7 +145,7 @@ class Trainer:
                     model.build_phase(phases[index])
                     model.to(self.device)
                     model.start_phase(phases[index], dataset)
-                run = self._phase_run(model, phases[index], batches)
+                run = self._phase_run(model, phases[index], batches, previous=run)
                 if resumed:
                     state = checkpoint.training_state()
                     run.load_state_dict(state)
@@ -188,6 +193,9 @@ class Trainer:
         settings, batches, monitor = self.settings, session.batches, session.monitor
         start = resumed.iteration if resumed else 0
         position = resumed or Position(index, 0, session.global_step, batches.cursor)
+        last_phase = index == session.phases - 1
+        if last_phase and start == run.length and not position.finished:  # finish failed before
+            position = self._finish(session, run, position)
         for iteration in range(start, run.length):
             epoch = batches.epoch
             losses, lrs = self._iteration(session.model, run, batches)
@@ -196,20 +204,32 @@ class Trainer:
             monitor.step(position.global_step, run.phase.name, epoch, losses, lrs)
             if position.global_step % settings.sample_every == 0:
                 self._sample(session, position.global_step)
-            phase_done = iteration + 1 == run.length
-            if phase_done:
-                session.model.end_phase(run.phase, session.dataset)
             session.stopped = self._should_stop(position)
-            if session.stopped or phase_done or position.global_step % settings.checkpoint_every == 0:
+            phase_done = iteration + 1 == run.length
+            if phase_done and last_phase:
+                position = self._finish(session, run, position)
+            elif session.stopped or phase_done or position.global_step % settings.checkpoint_every == 0:
                 session.last = self._save(session.model, run, position)
             if session.stopped:
                 break
         return position
 
+    def _finish(self, session: _Session, run: PhaseRun, position: Position) -> Position:
+        """The architecture's after-training work, checkpointed before and after: if it fails, the
+        trained weights are kept and a resume runs it again."""
+        try:
+            session.model.finish(session.dataset)
+        except BaseException:
+            session.last = self._save(session.model, run, position)
+            raise
+        position = dataclasses.replace(position, finished=True)
+        session.last = self._save(session.model, run, position)
+        return position
+
     def _iteration(self, model: Architecture, run: PhaseRun, batches: Batches) -> tuple[dict, dict]:
         """One iteration: every step of the phase, in order, on ``accumulate`` micro-batches."""
         phase = run.phase
-        micro = [model.prepare_batch(_to_device(next(batches), self.device)) for _ in range(self.settings.accumulate)]
+        micro = [model.prepare_batch(to_device(next(batches), self.device)) for _ in range(self.settings.accumulate)]
         # DistributedDataParallel pairs each forward with its own backward: with several
         # micro-batches a forward shared across steps would break that pairing.
         share = phase.share_forward and not (self.world.enabled and len(micro) > 1)
@@ -249,8 +269,9 @@ class Trainer:
         return self.world.mean(dict(logged))
 
     # --- phases -----------------------------------------------------------------------------
-    def _phase_run(self, model: Architecture, phase: Phase, batches: Batches) -> PhaseRun:
-        """Fresh optimizers over the groups the phase steps; everything else is frozen."""
+    def _phase_run(self, model: Architecture, phase: Phase, batches: Batches, previous: PhaseRun | None) -> PhaseRun:
+        """Optimizers over the groups the phase steps (everything else frozen): fresh, except the
+        per-parameter state of the groups the phase carries over from ``previous``."""
         per_unit = max(1, batches.per_epoch // self.settings.accumulate) if phase.unit == "epoch" else 1
         groups = list(dict.fromkeys(group for group, _ in phase.steps))
         missing = [g for g in groups if g not in self.config.optim]
@@ -266,6 +287,9 @@ class Trainer:
             g: torch.optim.Adam(params[g], lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
             for g, o in ((g, self.config.optim[g]) for g in groups)
         }
+        for group in phase.carry:
+            if previous is not None and group in previous.optimizers:
+                optimizers[group].state.update(previous.optimizers[group].state)
         schedulers = {
             g: torch.optim.lr_scheduler.LambdaLR(opt, lambda i: phase.schedule.factor(i // per_unit))
             for g, opt in optimizers.items()
@@ -381,7 +405,7 @@ class Trainer:
         path = None
         if self.world.is_main:
             state = {**run.state_dict(), "rng": rng}
-            path = self.store.save(position, model.net_state(), state, self.config)
+            path = self.store.save(position, run.phase.name, model.net_state(), state, self.config)
         self.world.barrier()
         return path
 
@@ -460,16 +484,14 @@ def _tuples(value: Any) -> Any:
 
 
 def _sample_batch(dataset: Any, count: int) -> dict[str, Any]:
-    """The first ``count`` items (epoch 0's augmentation), collated: the same grid every time."""
+    """The first ``count`` items (epoch 0's augmentation) that share the first item's sizes,
+    collated: the same grid every time."""
     if hasattr(dataset, "set_epoch"):
         dataset.set_epoch(0)
-    items = [dataset[i] for i in range(min(count, len(dataset)))]
-    return torch.utils.data.default_collate(items)
+    first = dataset[0]
 
+    def shapes(item: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: v.shape for k, v in item.items() if isinstance(v, torch.Tensor)}
 
-def _to_device(batch: Any, device: torch.device) -> Any:
-    if isinstance(batch, torch.Tensor):
-        return batch.to(device, non_blocking=True)
-    if isinstance(batch, Mapping):
-        return {k: _to_device(v, device) for k, v in batch.items()}
-    return batch
+    items = [first, *(dataset[i] for i in range(1, min(count, len(dataset))))]
+    return torch.utils.data.default_collate([item for item in items if shapes(item) == shapes(first)])
