@@ -9,6 +9,7 @@ from helpers import write_image
 from PIL import Image
 
 import zoo
+from zoo.data import LabelSpec
 from zoo.errors import DataError
 
 
@@ -72,10 +73,13 @@ def _folder(tmp_path, labels, instances=None, image_size=None):
     }
 
 
-def test_label_folder_maps_the_dontcare_value_to_its_own_class(tmp_path):
+def test_label_folder_keeps_label_values_and_its_spec_maps_dontcare_to_its_own_class(tmp_path):
     labels = np.array([[0, 1, 255, 2]] * 4)
-    data = _dataset("label-folder", label_nc=3, dontcare=255, **_folder(tmp_path, labels))
-    assert data[0]["label"][0, 0].tolist() == [0, 1, 3, 2] and "instance" not in data[0]
+    options = _folder(tmp_path, labels)
+    data = _dataset("label-folder", label_nc=3, dontcare=255, **options)
+    assert data[0]["label"][0, 0].tolist() == [0, 1, 255, 2] and "instance" not in data[0]
+    assert data.spec.classes(data[0]["label"])[0, 0].tolist() == [0, 1, 3, 2]
+    assert data.spec == LabelSpec(3, 255, instances=False)
 
 
 @pytest.mark.parametrize(
@@ -85,7 +89,7 @@ def test_label_folder_maps_the_dontcare_value_to_its_own_class(tmp_path):
         (
             np.full((4, 4), 200),
             {"label_nc": 5, "dontcare": 255},
-            r"value 200 is not a class \(0\.\.4 or the don't-care value 255\)",
+            r"value 200 is not a class \(0\.\.4 or 255 \(don't care\)\)",
         ),
     ],
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -115,22 +116,59 @@ class SeededDataset(Dataset):
         return torch.Generator().manual_seed(hash((self.seed, self.epoch, index)) & 0x7FFF_FFFF_FFFF_FFFF)
 
 
-def label_classes(data: Component, registry: Registry) -> tuple[int, int | None]:
-    """``(label_nc, dontcare)`` of a label-map data set: its options, else its class attributes."""
+@dataclass(frozen=True)
+class LabelSpec:
+    """How a data set's label values become classes: ``value + shift`` is the class, and the
+    ``dontcare`` value becomes class ``label_nc``, an extra "unknown" class. ``instances`` says
+    whether the data set has instance maps."""
+
+    label_nc: int
+    dontcare: int | None = None
+    shift: int = 0
+    instances: bool = False
+
+    @property
+    def semantic_nc(self) -> int:
+        """Classes the networks see: the labels, and don't-care if the data have it."""
+        return self.label_nc + (self.dontcare is not None)
+
+    def describe(self) -> str:
+        values = f"{-self.shift}..{self.label_nc - 1 - self.shift}"
+        return values + (f" or {self.dontcare} (don't care)" if self.dontcare is not None else "")
+
+    def invalid(self, labels: np.ndarray | torch.Tensor) -> int | None:
+        """The first label value that is no class, or None."""
+        valid = (labels + self.shift >= 0) & (labels + self.shift < self.label_nc)
+        if self.dontcare is not None:
+            valid |= labels == self.dontcare
+        bad = labels[~valid].reshape(-1)
+        return int(bad[0]) if len(bad) else None
+
+    def classes(self, labels: torch.Tensor) -> torch.Tensor:
+        """Label values as class indices (don't-care as ``label_nc``); other values fail."""
+        value = self.invalid(labels)
+        if value is not None:
+            raise DataError(f"label value {value} is not one of the model's classes ({self.describe()})")
+        shifted = labels + self.shift
+        return shifted if self.dontcare is None else torch.where(labels == self.dontcare, self.label_nc, shifted)
+
+
+def label_spec(data: Component, registry: Registry) -> LabelSpec:
+    """The :class:`LabelSpec` of a configured data set, which must be a label-map data set."""
     factory = registry.get("dataset", data.name).obj
-    label_nc = data.options.get("label_nc", getattr(factory, "label_nc", None))
-    if label_nc is None:
+    spec_of = getattr(factory, "label_spec", None)
+    if spec_of is None:
         raise ConfigError(
-            f"data set {data.name!r} gives no label maps (it has no label_nc); choose a label-map data set "
-            f"such as synthetic, cityscapes or label-folder"
+            f"data set {data.name!r} gives no label maps; choose a label-map data set such as synthetic, "
+            f"cityscapes, ade20k, coco-stuff or label-folder"
         )
-    dontcare = data.options.get("dontcare", getattr(factory, "dontcare", None))
-    if dontcare is not None and 0 <= dontcare < label_nc:
+    spec = spec_of(data.options)
+    if spec.dontcare is not None and 0 <= spec.dontcare + spec.shift < spec.label_nc:
         raise ConfigError(
-            f"data.dontcare={dontcare} is one of the classes 0..{label_nc - 1}; the don't-care value must lie "
-            f"outside them (255, say)"
+            f"data.dontcare={spec.dontcare} is one of the classes; the don't-care value must lie outside "
+            f"{spec.describe().split(' or ')[0]} (255, say)"
         )
-    return label_nc, dontcare
+    return spec
 
 
 def to_device(batch: Any, device: torch.device) -> Any:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from zoo.data import LabelSpec
 from zoo.errors import DataError
 
 from .labels import LabelItem, LabelMaps
@@ -25,9 +28,6 @@ class Cityscapes(LabelMaps):
     """Cityscapes label ids (35 classes), instance ids and photos: ``leftImg8bit/<split>/<city>/``
     with ``gtFine/<split>/<city>/``, or pix2pixHD's ``<split>_label/ <split>_inst/ <split>_img/``."""
 
-    label_nc = 35
-    dontcare = None
-
     def __init__(
         self,
         root: str = "datasets/cityscapes",
@@ -48,7 +48,19 @@ class Cityscapes(LabelMaps):
         if instances:
             groups["instance map"] = by_key(_labels(folders["instance map"], "*_instanceIds.png"), "instance map", _key)
         items = [LabelItem(m["label map"], m["photo"], m.get("instance map")) for m in match(groups)]
-        super().__init__(items, label_nc, None, preprocess, load_size, crop_size, flip, seed)
+        super().__init__(
+            items,
+            self.label_spec({"label_nc": label_nc, "instances": instances}),
+            preprocess,
+            load_size,
+            crop_size,
+            flip,
+            seed,
+        )
+
+    @staticmethod
+    def label_spec(options: Mapping[str, Any]) -> LabelSpec:
+        return LabelSpec(options["label_nc"], instances=options["instances"])
 
 
 def _folders(root: Path, split: str) -> dict[str, Path]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from zoo.data import list_images
+from collections.abc import Mapping
+from typing import Any
+
+from zoo.data import LabelSpec, list_images
 
 from .labels import LabelItem, LabelMaps
 from .matching import by_key, match
@@ -33,4 +36,9 @@ class LabelFolder(LabelMaps):
         if instance_dir:
             groups["instance map"] = by_key(list_images(instance_dir, "instance maps"), "instance map")
         items = [LabelItem(m["label map"], m["photo"], m.get("instance map")) for m in match(groups)]
-        super().__init__(items, label_nc, dontcare, preprocess, load_size, crop_size, flip, seed)
+        spec = self.label_spec({"label_nc": label_nc, "dontcare": dontcare, "instance_dir": instance_dir})
+        super().__init__(items, spec, preprocess, load_size, crop_size, flip, seed)
+
+    @staticmethod
+    def label_spec(options: Mapping[str, Any]) -> LabelSpec:
+        return LabelSpec(options["label_nc"], options["dontcare"], instances=options["instance_dir"] is not None)

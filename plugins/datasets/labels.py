@@ -1,8 +1,9 @@
 """Label-map data sets: a label map (class ids), an optional instance map and the photo.
 
-Every file is decoded and checked before training: label values must lie below ``label_nc``
-(or equal the declared ``dontcare`` value, which becomes class index ``label_nc``), maps must
-be single-channel 8- or 16-bit id images, and the three files of an item must share one size.
+Every file is decoded and checked before training: label values must be classes of the data set's
+:class:`~zoo.data.LabelSpec` (or its don't-care value), maps must be single-channel 8- or 16-bit
+id images, and the three files of an item must share one size. Items keep the files' label values;
+the label-map architectures turn them into classes with the same spec.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from zoo.data import SeededDataset, check_all, check_image, read_ids, read_image
+from zoo.data import LabelSpec, SeededDataset, check_all, check_image, read_ids, read_image
 from zoo.errors import DataError
 
 from .transforms import PairTransform, Preprocess, ids_image
@@ -32,8 +33,7 @@ class LabelMaps(SeededDataset):
     def __init__(
         self,
         items: list[LabelItem],
-        label_nc: int,
-        dontcare: int | None,
+        spec: LabelSpec,
         preprocess: Preprocess,
         load_size: int,
         crop_size: int,
@@ -42,7 +42,7 @@ class LabelMaps(SeededDataset):
     ):
         if not items:
             raise DataError("no label maps found")
-        self.items, self.label_nc, self.dontcare, self.seed = items, label_nc, dontcare, seed
+        self.items, self.spec, self.seed = items, spec, seed
         self.transform = PairTransform(preprocess, load_size, crop_size, flip)
         for item, (width, height) in check_all(items, self._check, "label maps").items():
             problem = self.transform.check(width, height)
@@ -64,15 +64,10 @@ class LabelMaps(SeededDataset):
         return size
 
     def _check_values(self, path: Path, labels: np.ndarray) -> None:
-        valid = (labels >= 0) & (labels < self.label_nc)
-        if self.dontcare is not None:
-            valid |= labels == self.dontcare
-        if not valid.all():
-            allowed = f"0..{self.label_nc - 1}"
-            if self.dontcare is not None:
-                allowed += f" or the don't-care value {self.dontcare}"
+        value = self.spec.invalid(labels)
+        if value is not None:
             raise DataError(
-                f"{path}: label value {int(labels[~valid][0])} is not a class ({allowed}); set data.label_nc "
+                f"{path}: label value {value} is not a class ({self.spec.describe()}); set data.label_nc "
                 f"(or data.dontcare), or fix the file"
             )
 
@@ -81,10 +76,7 @@ class LabelMaps(SeededDataset):
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor | str]:
         item = self.items[index]
-        labels = read_ids(item.label)
-        if self.dontcare is not None:
-            labels = np.where(labels == self.dontcare, self.label_nc, labels)
-        maps = [ids_image(labels)] + ([ids_image(read_ids(item.instance))] if item.instance else [])
+        maps = [ids_image(read_ids(item.label))] + ([ids_image(read_ids(item.instance))] if item.instance else [])
         kinds = ("ids",) * len(maps) + ("image",)
         *ids, image = self.transform([*maps, read_image(item.image)], self.rng(index), kinds)
         out = {"label": ids[0], "target": image, "path": str(item.image)}

@@ -8,11 +8,14 @@ so a generator has a real mapping to learn: flat class colours in, textures out.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
+
+from zoo.data import LabelSpec
 
 CLASSES = ("sky", "grass", "disc", "brick", "tree", "road")
 PALETTE = (
@@ -88,8 +91,9 @@ class SyntheticScenes(Dataset):
     """Procedural label maps (input, as class colours; also as ids with instance maps) and
     textured scenes (target)."""
 
-    label_nc = len(CLASSES)
-    dontcare = None
+    @staticmethod
+    def label_spec(options: Mapping[str, Any]) -> LabelSpec:
+        return LabelSpec(len(CLASSES), instances=True)
 
     def __init__(
         self,

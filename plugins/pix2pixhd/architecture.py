@@ -13,7 +13,7 @@ from torch.utils.data import Dataset, default_collate
 
 from zoo.architecture import Architecture, DiscriminatorOutput, LRSchedule, Phase
 from zoo.config import Component, Count, RunConfig, Settings
-from zoo.data import label_classes, to_device
+from zoo.data import label_spec, to_device
 from zoo.errors import ConfigError
 from zoo.nn.semantic import colorize
 from zoo.registry import Registry
@@ -80,15 +80,16 @@ class Pix2PixHD(Architecture):
     # --- configuration ----------------------------------------------------------------------
     @classmethod
     def derive(cls, config: RunConfig, registry: Registry) -> dict[str, dict[str, Any]]:
-        label_nc, dontcare = label_classes(config.data, registry)
-        conditioning = label_nc + (dontcare is not None) + config.model.instance_edges
+        spec = label_spec(config.data, registry)
+        model = LabelOptions.derived(spec, config.model.instance_edges)
+        conditioning = spec.semantic_nc + model["instance_edges"]
         features = config.nets["E"].options["feat_num"] if config.model.instance_features else 0
         image_nc = config.nets["G"].options["output_nc"]
         return {
-            "model": {"label_nc": label_nc, "dontcare": dontcare},
+            "model": model,
             "G": {"input_nc": conditioning + features},
             "D": {"input_nc": conditioning + image_nc},
-            "E": {"input_nc": image_nc, "label_nc": label_nc},
+            "E": {"input_nc": image_nc, "label_nc": spec.label_nc},
         }
 
     @classmethod
@@ -170,7 +171,7 @@ class Pix2PixHD(Architecture):
 
     # --- the forward pass -------------------------------------------------------------------
     def prepare_batch(self, batch: Mapping[str, Any]) -> dict[str, Any]:
-        labels = self.encoding.classes(batch["label"])
+        labels = self.encoding.spec.classes(batch["label"])
         labels, instances, real = self.encoding.pad(labels, batch.get("instance", labels), batch["target"])
         factor = 2 ** self.config.nets["G"].options.get("n_local_enhancers", 0) if self.stage == "global" else 1
         if factor > 1:  # the global generator first learns at a fraction of the resolution
@@ -199,4 +200,4 @@ class Pix2PixHD(Architecture):
         return self.net("D")(torch.cat([batch["condition"], image], 1))
 
     def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> list[torch.Tensor]:
-        return [colorize(batch["label"], self.encoding.label_nc), outputs["fake"], batch["target"]]
+        return [colorize(batch["label"], self.encoding.spec.label_nc), outputs["fake"], batch["target"]]

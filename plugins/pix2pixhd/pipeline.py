@@ -78,7 +78,7 @@ class Pix2PixHDPipeline(Pipeline):
         self, labels: torch.Tensor, instances: torch.Tensor, style: Styles = "random", seed: int = 0
     ) -> torch.Tensor:
         """Images in [-1, 1] for label and instance batches (N, 1, H, W)."""
-        labels, instances = self.encoding.classes(labels.to(self.device)), instances.to(self.device)
+        labels, instances = self.encoding.spec.classes(labels.to(self.device)), instances.to(self.device)
         height, width = labels.shape[-2:]
         if isinstance(style, torch.Tensor):
             labels, instances, style = self.encoding.pad(labels, instances, style.to(self.device))
@@ -127,7 +127,7 @@ def apply_changes(
         if (change.instance is None) == (change.region is None):
             raise ZooError("a change names either an instance id or a region mask")
         if change.label is not None:
-            encoding.classes(torch.tensor([change.label]))  # refuses a value that is no class
+            encoding.spec.classes(torch.tensor([change.label]))  # refuses a value that is no class
         if change.instance is not None:
             mask, target = instances == change.instance, change.instance
             if not mask.any():
