@@ -103,3 +103,19 @@ HD_LOCAL = [
     "E.n_downsampling=2",
 ]
 """With a local enhancer (three phases: global, local, joint) and instance features."""
+
+
+SPADE_TINY = [
+    "G.ngf=4",
+    "G.crop_size=64",
+    "G.init_variance=1.0",
+    "D.ndf=8",
+    "D.n_layers=3",
+    "loss.vgg.weight=0",
+    "data.size=64",
+    "data.num_samples=8",
+    "schedule.epochs=1",
+    "train.batch_size=2",
+    *QUIET,
+]
+"""A SPADE run on 8 synthetic 64x64 scenes (xavier gain 1, so that untrained style codes show)."""

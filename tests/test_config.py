@@ -141,6 +141,7 @@ def test_a_bad_file_is_named(tmp_path):
 
 
 def test_parse_overrides_builds_nested_values():
+    assert parse_overrides(["x=1e-4", "y=2E3"]) == {"x": 1e-4, "y": 2000.0}
     assert parse_overrides(["a.b=1", "a.c=[1, 2]", "d=text", "e="]) == {
         "a": {"b": 1, "c": [1, 2]},
         "d": "text",

@@ -27,16 +27,20 @@ def test_builtins_register_through_the_entry_point_group():
 @pytest.mark.parametrize(
     ("kind", "pattern", "expected"),
     [
-        ("architecture", "pix2pix*", ["pix2pix", "pix2pixhd"]),
+        ("architecture", "*", ["pix2pix", "pix2pixhd", "spade"]),
         ("generator", "unet*", ["unet", "unet_128", "unet_256"]),
         ("generator", "resnet_*blocks", ["resnet_6blocks", "resnet_9blocks"]),
         ("generator", "pix2pixhd_*", ["pix2pixhd_global", "pix2pixhd_local"]),
-        ("discriminator", "*", ["patchgan", "pix2pixhd_multiscale", "pixelgan"]),
-        ("encoder", "*", ["pix2pixhd_encoder"]),
-        ("loss", "*", ["feature_matching", "gan", "l1", "vgg"]),
-        ("dataset", "*", ["aligned", "cityscapes", "label-folder", "paired-folders", "synthetic"]),
+        ("discriminator", "*", ["patchgan", "pix2pixhd_multiscale", "pixelgan", "spade_multiscale"]),
+        ("encoder", "*", ["pix2pixhd_encoder", "spade_encoder"]),
+        ("loss", "*", ["feature_matching", "gan", "kl", "l1", "vgg"]),
+        (
+            "dataset",
+            "*",
+            ["ade20k", "aligned", "cityscapes", "coco-stuff", "label-folder", "paired-folders", "synthetic"],
+        ),
         ("exporter", "*", []),
-        ("pretrained", "*", []),
+        ("pretrained", "spade-*", ["spade-ade20k", "spade-cityscapes", "spade-coco-stuff"]),
         ("command", "*", ["edit"]),
     ],
 )
@@ -156,4 +160,4 @@ def test_zoo_list_takes_a_kind_and_a_pattern(words):
     result = CliRunner().invoke(app, ["list", *words], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     shown = {line.split("│")[2].strip() for line in result.output.splitlines() if line.count("│") > 4}
-    assert shown == ({"feature_matching", "gan", "l1", "vgg"} if "loss" in words[0] else {"unet_256"})
+    assert shown == ({"feature_matching", "gan", "kl", "l1", "vgg"} if "loss" in words[0] else {"unet_256"})

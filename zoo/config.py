@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import inspect
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,8 +169,18 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
                 raise ConfigError(f"--set {item!r}: {part!r} is set to a value and cannot take sub-keys")
-        node[leaf] = yaml.safe_load(value) if value.strip() else ""
+        node[leaf] = _scalar(value)
     return tree
+
+
+def _scalar(text: str) -> Any:
+    """A ``--set`` value as YAML reads it, except that ``1e-4`` is a number (YAML 1.1 wants ``1.0e-4``)."""
+    if not text.strip():
+        return ""
+    value = yaml.safe_load(text)
+    if isinstance(value, str) and re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+", value.strip()):
+        return float(value)
+    return value
 
 
 def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunConfig:
@@ -205,22 +216,40 @@ def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunC
 
 def _apply_derived(config: RunConfig, derived: Mapping[str, Mapping[str, Any]], layers: list[Layer]) -> None:
     """Set the options the architecture computes from the rest (``D.input_nc`` from ``G``'s
-    channels, say), in component sections or in ``model``; a layer that sets one of them to
-    another value is refused (unless it also chose another component, whose options differ)."""
+    channels, say): in component sections, in ``model``, or per term or group in ``loss`` and
+    ``optim``. A layer that sets one of them to another value is refused (unless it also chose
+    another component, whose options differ)."""
     for section, options in derived.items():
-        name = None if section == "model" else (config.data if section == "data" else config.nets[section]).name
-        for key, value in options.items():
-            for source, layer in layers:
-                given = layer.get(section, {})
-                if key in given and given[key] != value and given.get("name", name) == name:
-                    raise ConfigError(
-                        f"{source}: {section}.{key}={given[key]!r} contradicts the {value!r} that the "
-                        f"{config.arch} recipe derives from the rest of the configuration; leave {section}.{key} out"
-                    )
-        if section == "model":
+        if section in ("loss", "optim"):
+            for name, sub in options.items():
+                inner = [(source, layer.get(section, {})) for source, layer in layers]
+                _check_derived(config, f"{section}.{name}", sub, inner, name)
+                if section == "optim":
+                    config.optim[name] = config.optim[name].model_copy(update=sub)
+                else:
+                    term = config.loss[name]
+                    term.weight = sub.get("weight", term.weight)
+                    term.options.update({k: v for k, v in sub.items() if k != "weight"})
+            continue
+        component = None if section == "model" else (config.data if section == "data" else config.nets[section])
+        _check_derived(config, section, options, layers, section, component.name if component else None)
+        if component is None:
             config.model = config.model.model_copy(update=options)
         else:
-            (config.data if section == "data" else config.nets[section]).options.update(options)
+            component.options.update(options)
+
+
+def _check_derived(
+    config: RunConfig, where: str, options: Mapping[str, Any], layers: list[Layer], key: str, name: str | None = None
+) -> None:
+    for source, layer in layers:
+        given = layer.get(key, {})
+        for option, value in options.items():
+            if option in given and _jsonable(given[option]) != _jsonable(value) and given.get("name", name) == name:
+                raise ConfigError(
+                    f"{source}: {where}.{option}={given[option]!r} contradicts the {value!r} that the "
+                    f"{config.arch} recipe derives from the rest of the configuration; leave {where}.{option} out"
+                )
 
 
 def _component(

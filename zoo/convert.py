@@ -26,6 +26,8 @@ class Conversion:
     """Weights under zoo's keys (``"G.model.model.0.weight"``)."""
     ignored: list[str] = field(default_factory=list)
     """Official keys deliberately dropped, each with the reason."""
+    notes: list[str] = field(default_factory=list)
+    """What the files do not tell and was assumed, with how to say otherwise."""
 
 
 Importer = Callable[[list[Path], bool], Conversion]
@@ -63,15 +65,23 @@ def convert(
     overrides: Iterable[str] = (),
     allow_pickle: bool = False,
     registry: Registry | None = None,
+    like: str | None = None,
 ) -> tuple[Pipeline, Conversion]:
     """A pipeline holding the official weights in ``files``; every official key must be used
-    or deliberately ignored, and every zoo key must be filled."""
+    or deliberately ignored, and every zoo key must be filled. ``like`` names a registered
+    pretrained model whose configuration fills in what the files do not tell."""
     registry = registry or get_registry()
     arch_cls = registry.get("architecture", arch).obj
     importer: Importer | None = getattr(arch_cls, "importer", None)
     if importer is None:
         raise ZooError(f"architecture {arch!r} has no importer for official checkpoints")
+    named = registry.get("pretrained", like).obj if like else None
+    if named is not None and named.arch != arch:
+        raise ZooError(f"{like} is a {named.arch} model, not {arch}")
     conversion = importer([Path(f) for f in files], allow_pickle)
-    layers = [("official checkpoint", conversion.config), ("--set", parse_overrides(overrides))]
+    layers = [("official checkpoint", conversion.config)]
+    if named is not None:
+        layers.append((f"--like {like}", named.config))
+    layers.append(("--set", parse_overrides(overrides)))
     config = resolve(arch, registry, layers)
     return assemble(config, conversion.state, ", ".join(map(str, files)), registry, device="cpu"), conversion

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,9 @@ class PretrainedModel:
 
     repo_id: str
     arch: str
+    config: Mapping[str, Any] = field(default_factory=dict)
+    """The model's configuration over the architecture's defaults (``zoo convert --like NAME``
+    starts from it when importing the official weights)."""
     revision: str | None = None
     license: str | None = None
     summary: str = ""

@@ -39,7 +39,9 @@ class Entry:
 
     @property
     def summary(self) -> str:
-        """The first sentence of the component's docstring, without reST markup."""
+        """A pretrained model's own summary, else the first sentence of the component's docstring."""
+        if isinstance(self.obj, PretrainedModel):
+            return self.obj.summary
         doc = (inspect.getdoc(self.obj) or "").strip().replace("``", "")
         return re.split(r"(?<=\.)\s|\n\n", doc, maxsplit=1)[0].replace("\n", " ") if doc else ""
 

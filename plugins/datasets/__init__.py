@@ -1,10 +1,12 @@
 """Built-in data sets: image pairs (``aligned``, ``paired-folders``), label maps (``cityscapes``,
-``label-folder``) and the embedded ``synthetic`` scenes, which serve both."""
+``ade20k``, ``coco-stuff``, ``label-folder``) and the embedded ``synthetic`` scenes, which serve both."""
 
 from zoo import hookimpl
 
+from .ade20k import ADE20K
 from .aligned import AlignedDataset
 from .cityscapes import Cityscapes
+from .coco_stuff import COCOStuff
 from .label_folder import LabelFolder
 from .paired_folders import PairedFolders
 from .synthetic import SyntheticScenes
@@ -16,6 +18,8 @@ def zoo_datasets():
         "aligned": AlignedDataset,
         "paired-folders": PairedFolders,
         "cityscapes": Cityscapes,
+        "ade20k": ADE20K,
+        "coco-stuff": COCOStuff,
         "label-folder": LabelFolder,
         "synthetic": SyntheticScenes,
     }

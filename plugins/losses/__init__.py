@@ -3,6 +3,7 @@
 from zoo import hookimpl
 
 from .adversarial import GANLoss
+from .divergence import KLDivergenceLoss
 from .matching import FeatureMatchingLoss
 from .perceptual import VGGLoss
 from .pixel import L1Loss
@@ -10,4 +11,10 @@ from .pixel import L1Loss
 
 @hookimpl
 def zoo_losses():
-    return {"gan": GANLoss, "l1": L1Loss, "feature_matching": FeatureMatchingLoss, "vgg": VGGLoss}
+    return {
+        "gan": GANLoss,
+        "l1": L1Loss,
+        "feature_matching": FeatureMatchingLoss,
+        "vgg": VGGLoss,
+        "kl": KLDivergenceLoss,
+    }

@@ -171,8 +171,7 @@ class Pix2PixHD(Architecture):
 
     # --- the forward pass -------------------------------------------------------------------
     def prepare_batch(self, batch: Mapping[str, Any]) -> dict[str, Any]:
-        labels = self.encoding.spec.classes(batch["label"])
-        labels, instances, real = self.encoding.pad(labels, batch.get("instance", labels), batch["target"])
+        labels, instances, real = self.encoding.maps(batch)
         factor = 2 ** self.config.nets["G"].options.get("n_local_enhancers", 0) if self.stage == "global" else 1
         if factor > 1:  # the global generator first learns at a fraction of the resolution
             labels, instances = (

@@ -3,6 +3,7 @@ generator can take."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -73,6 +74,13 @@ class LabelEncoding:
         if not (pad_h or pad_w):
             return list(maps)
         return [F.pad(m.float(), (0, pad_w, 0, pad_h), mode="replicate").to(m.dtype) for m in maps]
+
+    def maps(self, batch: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """A loaded batch's class maps, instance maps (the labels where the data have none) and
+        photos, padded as the policy says."""
+        classes = self.spec.classes(batch["label"])
+        classes, instances, photos = self.pad(classes, batch.get("instance", classes), batch["target"])
+        return classes, instances, photos
 
     def __call__(self, classes: torch.Tensor, instances: torch.Tensor) -> torch.Tensor:
         """The conditioning input (N, channels, H, W) of class-index maps (see ``spec.classes``)."""

@@ -20,6 +20,9 @@ def convert_command(
     overrides: Annotated[
         list[str] | None, typer.Option("--set", "-s", help="KEY=VALUE for what the files do not tell.")
     ] = None,
+    like: Annotated[
+        str | None, typer.Option("--like", help="A named pretrained model whose configuration fills the gaps.")
+    ] = None,
     allow_pickle: Annotated[
         bool,
         typer.Option(
@@ -31,9 +34,11 @@ def convert_command(
     """Import official weights; every official key must map onto the model and none may be missing."""
     if overrides is None:
         overrides = []
-    pipeline, conversion = convert(arch, files, overrides, allow_pickle)
+    pipeline, conversion = convert(arch, files, overrides, allow_pickle, like=like)
     pipeline.save_pretrained(out)
     console = Console()
     console.print(f"converted {len(conversion.state)} tensors into {out}")
     for key in conversion.ignored:
         console.print(f"  ignored {key}")
+    for note in conversion.notes:
+        console.print(f"  note: {note}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from torch import nn
+from torch.nn.utils import parametrize
 
 InitName = Literal["normal", "xavier", "kaiming", "orthogonal"]
 
@@ -18,7 +19,12 @@ def init_weights(
 
     def init(module: nn.Module) -> None:
         name = type(module).__name__
-        weight = getattr(module, "weight", None)
+        # a spectral-normalized layer computes ``weight``: initialise what it is computed from
+        weight = (
+            module.parametrizations.weight.original
+            if parametrize.is_parametrized(module, "weight")
+            else getattr(module, "weight", None)
+        )
         if weight is not None and ("Conv" in name or "Linear" in name):
             if init_type == "normal":
                 nn.init.normal_(weight, 0.0, gain)

@@ -30,3 +30,26 @@ def uses_bias(norm: NormName) -> bool:
     """Whether convolutions before the norm have a bias, as the official code decides it: only
     with instance norm (batch norm's shift replaces it; with ``none`` the official code has none)."""
     return norm == "instance"
+
+
+class SyncBatchNorm2d(nn.BatchNorm2d):
+    """Batch norm meant to be synchronized across GPUs (SPADE's ``syncbatch``): the trainer turns it
+    into :class:`torch.nn.SyncBatchNorm` under multi-GPU data parallelism; on a CPU or in a single
+    process it is plain batch norm, with the same state dict."""
+
+
+def synchronize(module: nn.Module) -> int:
+    """Replace every :class:`SyncBatchNorm2d` in ``module`` by a :class:`torch.nn.SyncBatchNorm`
+    holding the same state; returns how many were replaced."""
+    replaced = 0
+    for name, child in module.named_children():
+        if isinstance(child, SyncBatchNorm2d):
+            synced = nn.SyncBatchNorm(
+                child.num_features, child.eps, child.momentum, child.affine, child.track_running_stats
+            )
+            synced.load_state_dict(child.state_dict(), assign=True)  # the tensors keep their device
+            setattr(module, name, synced)
+            replaced += 1
+        else:
+            replaced += synchronize(child)
+    return replaced

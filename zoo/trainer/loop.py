@@ -29,6 +29,7 @@ from zoo.config import RunConfig
 from zoo.data import to_device
 from zoo.errors import ConfigError, NonFiniteLossError, ZooError
 from zoo.loss import Forward, LossTerm, StepState
+from zoo.nn.norm import SyncBatchNorm2d, synchronize
 from zoo.pipeline import best_device, load_strict
 from zoo.registry import Registry, get_registry
 from zoo.trainer.checkpoint import Checkpoint, CheckpointStore, Position, find_checkpoint
@@ -96,6 +97,7 @@ class Trainer:
         self.resume = Path(resume) if resume else None
         self.losses = self._build_losses()
         self._stop_requested = False
+        self._said_unsynchronized = False
         if self.settings.precision == "fp16" and self.device.type != "cuda":
             raise ConfigError("train.precision=fp16 needs a CUDA device; use bf16 (or amp) on the CPU")
 
@@ -297,6 +299,7 @@ class Trainer:
         fp16 = self._dtype() == torch.float16
         scalers = {g: torch.amp.GradScaler(self.device.type, enabled=fp16) for g in groups}
         run = PhaseRun(phase, phase.length * per_unit, params, optimizers, schedulers, scalers)
+        self._synchronize_batch_norm(model)
         if self.world.enabled:
             run.wrappers = {
                 name: self.world.wrap(net)
@@ -305,6 +308,18 @@ class Trainer:
             }
             model.set_wrappers(run.wrappers)
         return run
+
+    def _synchronize_batch_norm(self, model: Architecture) -> None:
+        """Batch norm meant to be synchronized becomes :class:`torch.nn.SyncBatchNorm` under
+        multi-GPU data parallelism; elsewhere it stays plain batch norm, which is said once."""
+        if not any(isinstance(m, SyncBatchNorm2d) for m in model.modules()):
+            return
+        if self.world.enabled and self.device.type == "cuda":
+            synchronize(model)
+        elif self.world.is_main and not self._said_unsynchronized:
+            self._said_unsynchronized = True
+            where = "on the CPU" if self.device.type != "cuda" else "in a single process"
+            print(f"synchronized batch norm runs as plain batch norm {where}", file=sys.stderr)
 
     @staticmethod
     def _set_trainable(model: Architecture, run: PhaseRun, group: str) -> None:

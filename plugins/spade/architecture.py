@@ -1,0 +1,150 @@
+"""SPADE / GauGAN (Park et al., CVPR 2019): semantic image synthesis with spatially-adaptive
+normalization, a VAE style encoder for multimodal and style-guided synthesis, hinge loss, TTUR."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+import torch
+from pydantic import Field
+from torch.utils.data import Dataset
+
+from zoo.architecture import Architecture, DiscriminatorOutput, LRSchedule, Phase
+from zoo.config import Count, RunConfig, Settings
+from zoo.data import label_spec
+from zoo.errors import DataError
+from zoo.nn.semantic import colorize
+from zoo.plugins.pix2pixhd.inputs import LabelOptions, label_encoding
+from zoo.registry import Registry
+
+from .convert import import_official
+from .encoder import reparameterize
+from .pipeline import SPADEPipeline
+
+
+class SPADEOptions(LabelOptions):
+    """Label-map inputs, and the optimizers as the official options set them."""
+
+    lr: Annotated[float, Field(gt=0)] = 2e-4
+    ttur: bool = True
+    """Two time-scale update rule (the default): G at lr/2, D at lr*2, betas (0, 0.9). Without
+    it both at lr with betas (beta1, beta2)."""
+    beta1: float = 0.5
+    beta2: float = 0.999
+
+
+class SPADESchedule(Settings):
+    """The official 50 epochs at the full rate (``niter``), then ``decay_epochs`` of linear decay."""
+
+    epochs: Count = 50
+    decay_epochs: Count = 0
+
+
+class SPADE(Architecture):
+    """SPADE generator from label maps (+ a style code), multi-scale spectral-instance-norm
+    discriminators; hinge GAN + 10 x feature matching + 10 x VGG (+ 0.05 x KL with the VAE)."""
+
+    paper = "Semantic Image Synthesis with Spatially-Adaptive Normalization (Park et al., CVPR 2019)"
+    networks = {"G": "generator", "D": "discriminator", "E": "encoder"}
+    inference_nets = ("G", "E")
+    pipeline = SPADEPipeline
+    importer = staticmethod(import_official)
+    Schedule = SPADESchedule
+    Options = SPADEOptions
+    defaults = {
+        "G": {"name": "spade"},
+        "D": {"name": "spade_multiscale"},
+        "E": {"name": "spade_encoder"},
+        "loss": {
+            "gan": {"name": "gan", "weight": 1.0, "mode": "hinge", "d_scale": 1.0, "scales": "mean"},
+            "feat": {"name": "feature_matching", "weight": 10.0, "layer_weights": "uniform"},
+            "vgg": {"name": "vgg", "weight": 10.0},
+            "kl": {"name": "kl", "weight": 0.05},
+        },
+        "optim": {"G": {}, "D": {}},
+        "data": {"name": "synthetic"},
+    }
+
+    def __init__(self, config: RunConfig, registry: Registry):
+        super().__init__(config, registry)
+        self.encoding = label_encoding(config, self.nets["G"])
+
+    @classmethod
+    def derive(cls, config: RunConfig, registry: Registry) -> dict[str, dict[str, Any]]:
+        model = config.model
+        labels = LabelOptions.derived(label_spec(config.data, registry), model.instance_edges)
+        semantic_nc = labels["label_nc"] + (labels["dontcare"] is not None) + labels["instance_edges"]
+        g = config.nets["G"].options
+        if model.ttur:
+            g_optim, d_optim = {"lr": model.lr / 2, "betas": (0.0, 0.9)}, {"lr": model.lr * 2, "betas": (0.0, 0.9)}
+        else:
+            g_optim = d_optim = {"lr": model.lr, "betas": (model.beta1, model.beta2)}
+        derived: dict[str, Any] = {
+            "model": labels,
+            "G": {"semantic_nc": semantic_nc},
+            "D": {"input_nc": semantic_nc + 3},
+            "E": {
+                "ngf": g["ngf"],
+                "crop_size": g["crop_size"],
+                "z_dim": g["z_dim"],
+                "init_variance": g["init_variance"],
+            },
+            "optim": {"G": g_optim, "D": d_optim},
+        }
+        if not g["use_vae"]:
+            derived["loss"] = {"kl": {"weight": 0.0}}  # no style code, no KL term
+        return derived
+
+    @classmethod
+    def active_networks(cls, config: RunConfig) -> list[str]:
+        return ["G", "D", "E"] if config.nets["G"].options["use_vae"] else ["G", "D"]
+
+    def phases(self, dataset: Dataset) -> list[Phase]:
+        s = self.config.schedule
+        # a G step, then a D step on a fresh fake made without a graph, as the official trainer
+        return [
+            Phase(
+                "train",
+                s.epochs + s.decay_epochs,
+                steps=(("G", 1), ("D", 1)),
+                share_forward=False,
+                schedule=LRSchedule("linear", s.epochs, s.decay_epochs, offset=0),
+            )
+        ]
+
+    def parameters_for(self, group: str, phase: Phase) -> list[torch.nn.Parameter]:
+        params = list(self.nets[group].parameters())
+        return params + list(self.nets["E"].parameters()) if group == "G" and "E" in self.nets else params
+
+    def prepare_batch(self, batch: Mapping[str, Any]) -> dict[str, Any]:
+        labels, instances, real = self.encoding.maps(batch)
+        return {
+            **batch,
+            "label": labels,
+            "instance": instances,
+            "target": real,
+            "condition": self.encoding(labels, instances),
+        }
+
+    def check_batch(self, batch: Mapping[str, Any]) -> None:
+        height, width = batch["label"].shape[-2:]
+        self.encoding.padding(height, width)
+        size = self.nets["G"].output_size
+        if size is not None and size != (height, width):
+            raise DataError(
+                f"the data set gives {width}x{height} images but this VAE generator makes {size[1]}x{size[0]} "
+                f"(G.crop_size / G.aspect_ratio); make them agree"
+            )
+
+    def generate(self, batch: Mapping[str, Any]) -> dict[str, torch.Tensor]:
+        if "E" not in self.nets:
+            return {"fake": self.net("G")(batch["condition"])}
+        mu, logvar = self.net("E")(batch["target"])
+        return {"fake": self.net("G")(batch["condition"], reparameterize(mu, logvar)), "mu": mu, "logvar": logvar}
+
+    def discriminate(self, batch: Mapping[str, Any], image: torch.Tensor) -> DiscriminatorOutput:
+        return self.net("D")(torch.cat([batch["condition"], image], 1))
+
+    def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> list[torch.Tensor]:
+        return [colorize(batch["label"], self.encoding.spec.label_nc), outputs["fake"], batch["target"]]
