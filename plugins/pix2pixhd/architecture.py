@@ -11,16 +11,15 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset, default_collate
 
-from zoo.architecture import Architecture, DiscriminatorOutput, LRSchedule, Phase
+from zoo.architecture import LRSchedule, Phase
 from zoo.config import Component, Count, RunConfig, Settings
 from zoo.data import label_spec, to_device
 from zoo.errors import ConfigError
-from zoo.nn.semantic import colorize
 from zoo.registry import Registry
 
 from .convert import import_official
 from .generators import GlobalGenerator, LocalEnhancer
-from .inputs import LabelOptions, label_encoding
+from .labelmaps import LabelMapArchitecture, LabelOptions
 from .pipeline import Pix2PixHDPipeline
 from .styles import cluster_styles
 
@@ -47,7 +46,7 @@ class Pix2PixHDSchedule(Settings):
     """Local-enhancer models only: the first epochs of ``epochs`` train the enhancer alone."""
 
 
-class Pix2PixHD(Architecture):
+class Pix2PixHD(LabelMapArchitecture):
     """pix2pixHD: label maps + instance boundaries (+ instance styles) -> photo; LSGAN, feature
     matching and VGG losses over multi-scale discriminators."""
 
@@ -75,7 +74,6 @@ class Pix2PixHD(Architecture):
     def __init__(self, config: RunConfig, registry: Registry):
         super().__init__(config, registry)
         self.stage: Stage = "train"
-        self.encoding = label_encoding(config, self.nets["G"])
 
     # --- configuration ----------------------------------------------------------------------
     @classmethod
@@ -170,33 +168,21 @@ class Pix2PixHD(Architecture):
         return dataclasses.replace(config, nets={**config.nets, "G": Component("pix2pixhd_global", options)})
 
     # --- the forward pass -------------------------------------------------------------------
-    def prepare_batch(self, batch: Mapping[str, Any]) -> dict[str, Any]:
-        labels, instances, real = self.encoding.maps(batch)
-        factor = 2 ** self.config.nets["G"].options.get("n_local_enhancers", 0) if self.stage == "global" else 1
-        if factor > 1:  # the global generator first learns at a fraction of the resolution
-            labels, instances = (
-                F.interpolate(m.float(), scale_factor=1 / factor, mode="nearest").long() for m in (labels, instances)
-            )
-            real = F.interpolate(real, scale_factor=1 / factor, mode="bicubic", antialias=True).clamp(-1, 1)
-        return {
-            **batch,
-            "label": labels,
-            "instance": instances,
-            "target": real,
-            "condition": self.encoding(labels, instances),
-        }
-
-    def check_batch(self, batch: Mapping[str, Any]) -> None:
-        self.encoding.padding(*batch["label"].shape[-2:])
+    def resize(
+        self, classes: torch.Tensor, instances: torch.Tensor, photos: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The global phase learns at a fraction of the resolution."""
+        if self.stage != "global":
+            return classes, instances, photos
+        factor = 2 ** self.config.nets["G"].options["n_local_enhancers"]
+        classes, instances = (
+            F.interpolate(m.float(), scale_factor=1 / factor, mode="nearest").long() for m in (classes, instances)
+        )
+        photos = F.interpolate(photos, scale_factor=1 / factor, mode="bicubic", antialias=True).clamp(-1, 1)
+        return classes, instances, photos
 
     def generate(self, batch: Mapping[str, Any]) -> dict[str, torch.Tensor]:
         condition = batch["condition"]
         if "E" in self.nets:
             condition = torch.cat([condition, self.net("E")(batch["target"], batch["instance"])], 1)
         return {"fake": self.net("G")(condition)}
-
-    def discriminate(self, batch: Mapping[str, Any], image: torch.Tensor) -> DiscriminatorOutput:
-        return self.net("D")(torch.cat([batch["condition"], image], 1))
-
-    def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> list[torch.Tensor]:
-        return [colorize(batch["label"], self.encoding.spec.label_nc), outputs["fake"], batch["target"]]

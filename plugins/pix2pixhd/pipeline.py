@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +12,9 @@ import torch
 from PIL import Image
 
 from zoo.errors import ZooError
-from zoo.images import OutputType, from_batch, to_batch, to_id_batch
-from zoo.pipeline import Pipeline
+from zoo.images import OutputType, to_batch
 
-from .inputs import LabelEncoding, label_encoding
+from .labelmaps import LabelEncoding, LabelMapPipeline
 from .styles import Styles, style_map
 
 
@@ -31,14 +29,10 @@ class Change:
     style: int | None = None
 
 
-class Pix2PixHDPipeline(Pipeline):
-    """Synthesizes photos from label maps. Without instance maps, each class region counts as one
-    instance. ``style`` chooses the instance styles of a model trained with instance features:
-    ``"random"`` (seeded), ``{instance_id: centre}``, or a reference photo to encode."""
-
-    @cached_property
-    def encoding(self) -> LabelEncoding:
-        return label_encoding(self.config, self.nets["G"])
+class Pix2PixHDPipeline(LabelMapPipeline):
+    """Synthesizes photos from label maps (and instance maps). ``style`` chooses the instance styles
+    of a model trained with instance features: ``"random"`` (seeded), ``{instance_id: centre}``,
+    or a reference photo to encode."""
 
     def __call__(
         self,
@@ -49,10 +43,8 @@ class Pix2PixHDPipeline(Pipeline):
         seed: int = 0,
         output_type: OutputType = "pil",
     ) -> Any:
-        label_batch, instance_batch, single = self._maps(labels, instances)
-        return self._output(
-            self.synthesize(label_batch, instance_batch, self._styles(style), seed), output_type, single
-        )
+        label_batch, instance_batch, single = self.maps(labels, instances)
+        return self.output(self.synthesize(label_batch, instance_batch, self._styles(style), seed), output_type, single)
 
     def edit(
         self,
@@ -66,44 +58,27 @@ class Pix2PixHDPipeline(Pipeline):
     ) -> Any:
         """Resynthesize after ``changes``; instances they leave alone keep their styles, so the image
         changes where the edit is (and, through the network's reach, a little around it)."""
-        label_batch, instance_batch, single = self._maps(labels, instances)
+        label_batch, instance_batch, single = self.maps(labels, instances)
         styles = self._styles(style)
         if changes and isinstance(styles, torch.Tensor):
             raise ZooError("edits choose styles by centre; pass style='random' or {instance: centre}, not a photo")
         label_batch, instance_batch, styles = apply_changes(label_batch, instance_batch, changes, styles, self.encoding)
-        return self._output(self.synthesize(label_batch, instance_batch, styles, seed), output_type, single)
+        return self.output(self.synthesize(label_batch, instance_batch, styles, seed), output_type, single)
 
     @torch.inference_mode()
     def synthesize(
         self, labels: torch.Tensor, instances: torch.Tensor, style: Styles = "random", seed: int = 0
     ) -> torch.Tensor:
         """Images in [-1, 1] for label and instance batches (N, 1, H, W)."""
-        labels, instances = self.encoding.spec.classes(labels.to(self.device)), instances.to(self.device)
-        height, width = labels.shape[-2:]
-        if isinstance(style, torch.Tensor):
-            labels, instances, style = self.encoding.pad(labels, instances, style.to(self.device))
-        else:
-            labels, instances = self.encoding.pad(labels, instances)
-        condition = self.encoding(labels, instances)
+        photo = [style] if isinstance(style, torch.Tensor) else []
+        ready = self.prepare(labels, instances, *photo)
+        condition = ready.condition
         if "E" in self.nets:
-            condition = torch.cat([condition, style_map(self.nets["E"], labels, instances, style, seed)], 1)
-        return self.nets["G"](condition)[..., :height, :width]
-
-    @staticmethod
-    def _output(images: torch.Tensor, output_type: OutputType, single: bool) -> Any:
-        return from_batch((images.float().clamp(-1, 1) + 1) / 2, output_type, single)
-
-    def _maps(self, labels: Any, instances: Any) -> tuple[torch.Tensor, torch.Tensor, bool]:
-        """Label and instance batches (the labels stand in for missing instances), and whether
-        one map was given."""
-        label_batch, single = to_id_batch(labels)
-        instance_batch = label_batch.clone() if instances is None else to_id_batch(instances)[0]
-        if instance_batch.shape != label_batch.shape:
-            raise ZooError(
-                f"the instance maps {tuple(instance_batch.shape[-2:])} do not match the label maps "
-                f"{tuple(label_batch.shape[-2:])}"
+            styles = ready.extra[0] if photo else style
+            condition = torch.cat(
+                [condition, style_map(self.nets["E"], ready.classes, ready.instances, styles, seed)], 1
             )
-        return label_batch, instance_batch, single
+        return self.nets["G"](condition)[..., : ready.size[0], : ready.size[1]]
 
     def _styles(self, style: Any) -> Styles:
         if (isinstance(style, str) and style == "random") or isinstance(style, Mapping):

@@ -10,12 +10,11 @@ import torch
 from pydantic import Field
 from torch.utils.data import Dataset
 
-from zoo.architecture import Architecture, DiscriminatorOutput, LRSchedule, Phase
+from zoo.architecture import LRSchedule, Phase
 from zoo.config import Count, RunConfig, Settings
 from zoo.data import label_spec
 from zoo.errors import DataError
-from zoo.nn.semantic import colorize
-from zoo.plugins.pix2pixhd.inputs import LabelOptions, label_encoding
+from zoo.plugins.pix2pixhd.labelmaps import LabelMapArchitecture, LabelOptions
 from zoo.registry import Registry
 
 from .convert import import_official
@@ -41,7 +40,7 @@ class SPADESchedule(Settings):
     decay_epochs: Count = 0
 
 
-class SPADE(Architecture):
+class SPADE(LabelMapArchitecture):
     """SPADE generator from label maps (+ a style code), multi-scale spectral-instance-norm
     discriminators; hinge GAN + 10 x feature matching + 10 x VGG (+ 0.05 x KL with the VAE)."""
 
@@ -65,10 +64,6 @@ class SPADE(Architecture):
         "optim": {"G": {}, "D": {}},
         "data": {"name": "synthetic"},
     }
-
-    def __init__(self, config: RunConfig, registry: Registry):
-        super().__init__(config, registry)
-        self.encoding = label_encoding(config, self.nets["G"])
 
     @classmethod
     def derive(cls, config: RunConfig, registry: Registry) -> dict[str, dict[str, Any]]:
@@ -117,19 +112,9 @@ class SPADE(Architecture):
         params = list(self.nets[group].parameters())
         return params + list(self.nets["E"].parameters()) if group == "G" and "E" in self.nets else params
 
-    def prepare_batch(self, batch: Mapping[str, Any]) -> dict[str, Any]:
-        labels, instances, real = self.encoding.maps(batch)
-        return {
-            **batch,
-            "label": labels,
-            "instance": instances,
-            "target": real,
-            "condition": self.encoding(labels, instances),
-        }
-
     def check_batch(self, batch: Mapping[str, Any]) -> None:
+        super().check_batch(batch)
         height, width = batch["label"].shape[-2:]
-        self.encoding.padding(height, width)
         size = self.nets["G"].output_size
         if size is not None and size != (height, width):
             raise DataError(
@@ -142,9 +127,3 @@ class SPADE(Architecture):
             return {"fake": self.net("G")(batch["condition"])}
         mu, logvar = self.net("E")(batch["target"])
         return {"fake": self.net("G")(batch["condition"], reparameterize(mu, logvar)), "mu": mu, "logvar": logvar}
-
-    def discriminate(self, batch: Mapping[str, Any], image: torch.Tensor) -> DiscriminatorOutput:
-        return self.net("D")(torch.cat([batch["condition"], image], 1))
-
-    def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> list[torch.Tensor]:
-        return [colorize(batch["label"], self.encoding.spec.label_nc), outputs["fake"], batch["target"]]

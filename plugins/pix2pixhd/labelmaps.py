@@ -1,0 +1,177 @@
+"""What the label-map families share (pix2pixHD, SPADE): the options, the encoding of label and
+instance maps into one-hot classes and instance edges at a size the generator takes, and the base
+classes of their architectures and pipelines."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal, NamedTuple
+
+import torch
+import torch.nn.functional as F
+
+from zoo.architecture import Architecture, DiscriminatorOutput
+from zoo.config import RunConfig, Settings
+from zoo.data import LabelSpec
+from zoo.errors import DataError, ZooError
+from zoo.images import OutputType, from_batch, to_id_batch
+from zoo.nn.semantic import colorize, instance_edges, one_hot
+from zoo.pipeline import Pipeline
+from zoo.registry import Registry
+
+SizePolicy = Literal["error", "pad"]
+
+
+class LabelOptions(Settings):
+    """How label and instance maps reach the networks (the ``model`` section of label-map
+    architectures). The last four fields follow from the data set and are not set by hand."""
+
+    instance_edges: bool = True
+    """Concatenate the instance boundary map (off when the data set has no instance maps)."""
+    size_policy: SizePolicy = "error"
+    """Sizes that are not multiples of the generator's stride: ``error``, or ``pad`` and crop back."""
+    label_nc: int = 0
+    dontcare: int | None = None
+    label_shift: int = 0
+
+    def spec(self) -> LabelSpec:
+        return LabelSpec(self.label_nc, self.dontcare, self.label_shift)
+
+    @staticmethod
+    def derived(spec: LabelSpec, instance_edges: bool) -> dict[str, Any]:
+        """The ``model`` fields a data set's label spec decides."""
+        return {
+            "label_nc": spec.label_nc,
+            "dontcare": spec.dontcare,
+            "label_shift": spec.shift,
+            "instance_edges": instance_edges and spec.instances,
+        }
+
+
+@dataclass(frozen=True)
+class LabelEncoding:
+    """One-hot class channels (the don't-care class included), plus the instance boundary map if
+    ``edges``. Sizes must be multiples of ``multiple``: ``error`` refuses others, ``pad`` pads them
+    (replicating the border) and the caller crops back."""
+
+    spec: LabelSpec
+    edges: bool
+    multiple: int
+    policy: SizePolicy = "error"
+
+    @property
+    def channels(self) -> int:
+        return self.spec.semantic_nc + self.edges
+
+    def padding(self, height: int, width: int) -> tuple[int, int]:
+        """Rows and columns to add at the bottom and right, or a DataError under ``error``."""
+        pad_h, pad_w = -height % self.multiple, -width % self.multiple
+        if (pad_h or pad_w) and self.policy == "error":
+            raise DataError(
+                f"label maps of {width}x{height} pixels: this generator needs multiples of {self.multiple}; "
+                f"resize or crop them (data.load_size / data.crop_size), or set model.size_policy=pad"
+            )
+        return pad_h, pad_w
+
+    def pad(self, *maps: torch.Tensor) -> list[torch.Tensor]:
+        pad_h, pad_w = self.padding(*maps[0].shape[-2:])
+        if not (pad_h or pad_w):
+            return list(maps)
+        return [F.pad(m.float(), (0, pad_w, 0, pad_h), mode="replicate").to(m.dtype) for m in maps]
+
+    def maps(self, batch: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """A loaded batch's class maps, instance maps (the labels where the data have none) and
+        photos, padded as the policy says."""
+        classes = self.spec.classes(batch["label"])
+        classes, instances, photos = self.pad(classes, batch.get("instance", classes), batch["target"])
+        return classes, instances, photos
+
+    def __call__(self, classes: torch.Tensor, instances: torch.Tensor) -> torch.Tensor:
+        """The conditioning input (N, channels, H, W) of class-index maps (see ``spec.classes``)."""
+        semantic = one_hot(classes, self.spec.semantic_nc)
+        return torch.cat([semantic, instance_edges(instances)], 1) if self.edges else semantic
+
+
+def label_encoding(config: RunConfig, generator: torch.nn.Module) -> LabelEncoding:
+    """The conditioning encoding a label-map configuration gives ``generator``."""
+    model = config.model
+    return LabelEncoding(model.spec(), model.instance_edges, generator.size_multiple, model.size_policy)
+
+
+class LabelMapArchitecture(Architecture):
+    """Base of architectures whose generator and discriminator read encoded label maps: the batch
+    gets a ``condition`` (one-hot classes + edges), D sees it beside the image."""
+
+    def __init__(self, config: RunConfig, registry: Registry):
+        super().__init__(config, registry)
+        self.encoding = label_encoding(config, self.nets["G"])
+
+    def resize(
+        self, classes: torch.Tensor, instances: torch.Tensor, photos: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """A phase's working size (pix2pixHD's global phase halves it); unchanged by default."""
+        return classes, instances, photos
+
+    def prepare_batch(self, batch: Mapping[str, Any]) -> dict[str, Any]:
+        classes, instances, photos = self.resize(*self.encoding.maps(batch))
+        return {
+            **batch,
+            "label": classes,
+            "instance": instances,
+            "target": photos,
+            "condition": self.encoding(classes, instances),
+        }
+
+    def check_batch(self, batch: Mapping[str, Any]) -> None:
+        self.encoding.padding(*batch["label"].shape[-2:])
+
+    def discriminate(self, batch: Mapping[str, Any], image: torch.Tensor) -> DiscriminatorOutput:
+        return self.net("D")(torch.cat([batch["condition"], image], 1))
+
+    def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> list[torch.Tensor]:
+        return [colorize(batch["label"], self.encoding.spec.label_nc), outputs["fake"], batch["target"]]
+
+
+class Prepared(NamedTuple):
+    """Label maps made ready for a generator: its ``condition``, the padded class and instance
+    maps and ``extra`` maps, and the ``size`` to crop its output back to."""
+
+    condition: torch.Tensor
+    classes: torch.Tensor
+    instances: torch.Tensor
+    size: tuple[int, int]
+    extra: list[torch.Tensor]
+
+
+class LabelMapPipeline(Pipeline):
+    """Base of pipelines from label maps (and instance maps; without them, each class region
+    counts as one instance)."""
+
+    @cached_property
+    def encoding(self) -> LabelEncoding:
+        return label_encoding(self.config, self.nets["G"])
+
+    def maps(self, labels: Any, instances: Any) -> tuple[torch.Tensor, torch.Tensor, bool]:
+        """Label and instance batches, and whether one map was given."""
+        label_batch, single = to_id_batch(labels)
+        instance_batch = label_batch.clone() if instances is None else to_id_batch(instances)[0]
+        if instance_batch.shape != label_batch.shape:
+            raise ZooError(
+                f"the instance maps {tuple(instance_batch.shape[-2:])} do not match the label maps "
+                f"{tuple(label_batch.shape[-2:])}"
+            )
+        return label_batch, instance_batch, single
+
+    def prepare(self, labels: torch.Tensor, instances: torch.Tensor, *extra: torch.Tensor) -> Prepared:
+        """Raw label maps (and ``extra`` maps, padded alike) made ready for the generator."""
+        classes = self.encoding.spec.classes(labels.to(self.device))
+        size = (classes.shape[-2], classes.shape[-1])
+        moved = (e.to(self.device) for e in extra)
+        classes, instances, *padded = self.encoding.pad(classes, instances.to(self.device), *moved)
+        return Prepared(self.encoding(classes, instances), classes, instances, size, padded)
+
+    @staticmethod
+    def output(images: torch.Tensor, output_type: OutputType, single: bool) -> Any:
+        return from_batch((images.float().clamp(-1, 1) + 1) / 2, output_type, single)
