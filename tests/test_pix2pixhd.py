@@ -403,7 +403,7 @@ def test_a_dontcare_value_through_training_and_inference(tmp_path):
     overrides = [o for o in HD_TINY if not o.startswith("data.")] + data + ["train.batch_size=1"]
     cfg = zoo.make_config("pix2pixhd", overrides=overrides)
     assert cfg.nets["G"].options["input_nc"] == 3 + 1  # classes and don't-care; no instance maps, so no edges
-    assert not cfg.model.instance_edges
+    assert not cfg.model.edges
     run = zoo.train(cfg, out=tmp_path / "run")
     pipe = zoo.load(run)
     assert pipe(tmp_path / "labels" / "a.png").size == (32, 32)  # 255 in the file is understood

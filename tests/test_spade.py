@@ -10,8 +10,10 @@ from PIL import Image
 from torch import nn
 
 import zoo
+from zoo.nn.multiscale import MultiscaleDiscriminator
 from zoo.nn.norm import SyncBatchNorm2d, synchronize
 from zoo.plugins.datasets.synthetic import SyntheticScenes
+from zoo.plugins.spade.architecture import SPADEArchitecture
 from zoo.plugins.spade.generator import SPADEGenerator
 from zoo.plugins.spade.normalization import SPADE
 from zoo.trainer.monitor import read_metrics
@@ -121,6 +123,42 @@ def test_the_recipe_defaults_ttur_and_the_official_losses():
     assert (plain.optim["G"].lr, plain.optim["D"].lr, plain.optim["D"].betas) == (2e-4, 2e-4, (0.5, 0.999))
     with pytest.raises(zoo.ConfigError, match=r"optim\.G\.lr=0\.001 contradicts"):
         zoo.make_config("spade", overrides=["optim.G.lr=1e-3"])
+    with pytest.raises(zoo.ConfigError, match=r"loss\.kl\.weight=0\.3 contradicts"):
+        zoo.make_config("spade", overrides=["loss.kl.name=kl", "loss.kl.weight=0.3"])
+
+
+def test_a_saved_configuration_recomputes_what_the_recipe_derives(tmp_path):
+    zoo.make_config("spade").save(tmp_path / "c.yaml")
+    vae = zoo.make_config("spade", config=tmp_path / "c.yaml", overrides=["G.use_vae=true"])
+    assert vae.loss["kl"].weight == 0.05 and vae.nets["E"].options["z_dim"] == 256
+    plain = zoo.make_config("spade", config=tmp_path / "c.yaml", overrides=["model.lr=1e-3", "model.ttur=false"])
+    assert (plain.optim["G"].lr, plain.optim["D"].betas) == (1e-3, (0.5, 0.999))
+    zoo.make_config("spade", overrides=["model.instance_edges=false"]).save(tmp_path / "d.yaml")
+    assert not zoo.make_config("spade", config=tmp_path / "d.yaml").model.instance_edges  # a choice, kept
+
+
+def test_the_official_per_data_set_defaults_apply_under_the_users_settings():
+    g = zoo.make_config("spade", data="cityscapes").nets["G"].options
+    assert (g["num_upsampling_layers"], g["crop_size"], g["aspect_ratio"]) == ("more", 512, 2.0)
+    cfg = zoo.make_config("spade", data="cityscapes", overrides=["G.num_upsampling_layers=normal"])
+    assert cfg.nets["G"].options["num_upsampling_layers"] == "normal"
+    assert (cfg.data.options["preprocess"], cfg.data.options["load_size"]) == ("scale_width", 512)
+
+
+def test_d_scores_fake_and_real_in_one_batch_as_officially(tmp_path, monkeypatch):
+    cfg = zoo.make_config("spade", overrides=[*SPADE_TINY, "train.max_iterations=1"])
+    batches = []
+    forward = MultiscaleDiscriminator.forward
+    monkeypatch.setattr(MultiscaleDiscriminator, "forward", lambda d, x: batches.append(len(x)) or forward(d, x))
+    zoo.train(cfg, out=tmp_path / "run")
+    assert batches == [4, 4]  # G step, D step: each one batch of 2 fakes and 2 reals
+
+    model = SPADEArchitecture(cfg, zoo.get_registry()).eval()  # no power iteration: halves are comparable
+    batch = {"condition": torch.rand(2, model.encoding.channels, 64, 64)}
+    fake, real = torch.rand(2, 3, 64, 64), torch.rand(2, 3, 64, 64)
+    pair = model.discriminate_pair(batch, fake, real)
+    for joint, alone in zip(pair, (model.discriminate(batch, fake), model.discriminate(batch, real)), strict=True):
+        assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(joint[-1], alone[-1], strict=True))
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +172,12 @@ def test_training_with_the_vae(vae_run):
     metrics = read_metrics(vae_run)
     assert len(metrics) == 4 and set(metrics[0]["losses"]) == {"G/gan", "G/feat", "G/kl", "D/gan"}
     assert metrics[0]["lr"] == {"G": 1e-4, "D": 4e-4}
+
+
+def test_the_encoder_trains_with_the_generator():
+    model = SPADEArchitecture(zoo.make_config("spade", overrides=[*SPADE_TINY, "G.use_vae=true"]), zoo.get_registry())
+    in_g_step = {id(p) for p in model.parameters_for("G", model.phases(None)[0])}
+    assert {id(p) for p in model.nets["E"].parameters()} <= in_g_step
 
 
 def test_multimodal_synthesis_differs_across_z_and_repeats_for_a_fixed_z(vae_run):
@@ -169,6 +213,19 @@ def test_training_without_the_vae_and_a_model_without_styles(tmp_path):
         pipe(item["label"], style=(item["target"] + 1) / 2)
 
 
+def test_bad_styles_are_refused_clearly(vae_run):
+    pipe = zoo.load(vae_run)
+    item = SyntheticScenes(size=64, split="val")[0]
+    with pytest.raises(zoo.ZooError, match=r"style codes of shape \(1, 128\) for 1 label map"):
+        pipe(item["label"], z=torch.randn(1, 128))
+    with pytest.raises(zoo.ZooError, match=r"\(2, 256\) for 1 label map"):
+        pipe(item["label"], z=torch.randn(2, 256))
+    with pytest.raises(zoo.ZooError, match="not both"):
+        pipe(item["label"], style=(item["target"] + 1) / 2, z=torch.randn(1, 256))
+    with pytest.raises(zoo.ConfigError, match=r"G.crop_size=16 .* leaves no latent cells"):
+        SPADEGenerator(semantic_nc=4, use_vae=True, crop_size=16)
+
+
 def test_synchronized_batch_norm_falls_back_on_the_cpu_and_says_so_once(tmp_path, capfd):
     zoo.train(zoo.make_config("spade", overrides=[*SPADE_TINY, "train.max_iterations=2"]), out=tmp_path / "run")
     said = capfd.readouterr().err
@@ -188,8 +245,11 @@ def test_the_released_models_are_registered_with_their_configs_and_licence():
     for name, (semantic_nc, layers, crop) in expected.items():
         entry = zoo.get_registry().get("pretrained", name).obj
         assert entry.arch == "spade" and entry.license == "cc-by-nc-sa-4.0" and entry.repo_id.endswith(name)
-        g = zoo.make_config("spade", config=entry.config).nets["G"].options
+        cfg = zoo.make_config("spade", config=entry.config)
+        g, data = cfg.nets["G"].options, cfg.data.options
         assert (g["semantic_nc"], g["num_upsampling_layers"], g["crop_size"]) == (semantic_nc, layers, crop)
+        assert g["aspect_ratio"] == (2.0 if name == "spade-cityscapes" else 1.0)
+        assert data["load_size"] == (512 if name == "spade-cityscapes" else None)  # 286 to train, 256 to test
 
 
 def test_ade20k_shifts_labels_and_coco_stuff_maps_255_to_dontcare(tmp_path):
@@ -201,7 +261,7 @@ def test_ade20k_shifts_labels_and_coco_stuff_maps_255_to_dontcare(tmp_path):
     data = zoo.get_registry().create("dataset", "ade20k", root=str(ade), preprocess="none", flip=False)
     assert data.spec.classes(data[0]["label"])[0, 0].tolist() == [150, 0, 149, 1]  # 0 -> "other" = class 150
     cfg = zoo.make_config("spade", config={"data": {"name": "ade20k", "root": str(ade)}})
-    assert cfg.nets["G"].options["semantic_nc"] == 151 and not cfg.model.instance_edges
+    assert cfg.nets["G"].options["semantic_nc"] == 151 and not cfg.model.edges
 
     coco = tmp_path / "coco"
     Image.fromarray(np.array([[0, 181, 255, 7]] * 4, dtype=np.uint8)).save(

@@ -37,13 +37,14 @@ def test_official_generators_convert_completely_and_survive_a_round_trip(tmp_pat
     official = settled(state_from_reference(reference))
     files = [tmp_path / "latest_net_G.pth"]
     torch.save(official, files[0])
-    overrides = ["G.crop_size=512", "G.aspect_ratio=2.0"] if vae else []
     if vae:
         torch.save(settled(state_from_reference("keys_spade_encoder.txt")), tmp_path / "latest_net_E.pth")
         files.append(tmp_path / "latest_net_E.pth")
-    pipe, conversion = convert("spade", files, overrides, like=like)
+    pipe, conversion = convert("spade", files, like=like)
     g = pipe.config.nets["G"].options
     assert (g["num_upsampling_layers"], g["use_vae"], g["semantic_nc"]) == (layers, vae, 36)
+    if vae:  # 16 x 8 latent cells: 512 x 256 at 'normal'
+        assert (g["crop_size"], g["aspect_ratio"], g["z_dim"]) == (512, 2.0, 256)
     assert len(conversion.state) == len(official) + (22 if vae else 0)  # nothing left over
     ours = pipe.nets["G"].state_dict()
     assert len(ours) == len(official)  # nothing missing
@@ -54,6 +55,7 @@ def test_official_generators_convert_completely_and_survive_a_round_trip(tmp_pat
     assert before.shape == (3, 256, 512) and torch.isfinite(before).all()
     pipe.save_pretrained(tmp_path / "model")
     again = zoo.load(tmp_path / "model")
+    assert again.provenance["license"] == "cc-by-nc-sa-4.0" and again.provenance.get("pretrained") == like
     assert torch.allclose(again(labels, seed=3, output_type="pt"), before, atol=1e-5)
 
 
@@ -63,6 +65,27 @@ def test_the_cli_says_what_the_weights_do_not_tell(tmp_path):
         app, ["convert", str(tmp_path / "latest_net_G.pth"), "--arch", "spade", "--out", str(tmp_path / "model")]
     )
     assert result.exit_code == 0, result.output
-    assert "note: G.num_upsampling_layers" in result.output and "--like spade-cityscapes" in result.output
+    output = " ".join(result.output.split())
+    assert "note on G.num_upsampling_layers" in output and "--like spade-cityscapes" in output
+    _, conversion = convert("spade", [tmp_path / "latest_net_G.pth"], like="spade-cityscapes")
+    assert list(conversion.notes) == []  # --like decides both the upsampling and the data
     with pytest.raises(zoo.ZooError, match="spade-ade20k is a spade model, not pix2pix"):
         convert("pix2pix", [tmp_path / "latest_net_G.pth"], like="spade-ade20k")
+
+
+def test_a_generator_without_spectral_norm_and_with_instance_norm_converts(tmp_path):
+    from zoo.plugins.spade.generator import SPADEGenerator
+
+    official = SPADEGenerator(semantic_nc=6, ngf=4, norm="instance", spectral=False, kernel_size=5)
+    torch.save(official.state_dict(), tmp_path / "latest_net_G.pth")
+    pipe, _ = convert("spade", [tmp_path / "latest_net_G.pth"])
+    g = pipe.config.nets["G"].options
+    assert (g["spectral"], g["norm"], g["kernel_size"], g["ngf"]) == (False, "instance", 5, 4)
+    seg = torch.rand(1, 6, 64, 64)
+    assert torch.equal(pipe.nets["G"](seg), official(seg))
+
+
+def test_a_vae_generator_without_its_encoder_is_refused(tmp_path):
+    torch.save(state_from_reference("keys_spade_cityscapes_normal_vae.txt"), tmp_path / "latest_net_G.pth")
+    with pytest.raises(zoo.ZooError, match=r"latest_net_E\.pth as well"):
+        convert("spade", [tmp_path / "latest_net_G.pth"])

@@ -89,6 +89,9 @@ class Architecture(nn.Module):
     defaults: ClassVar[dict[str, Any]] = {}
     """The default run configuration: network, ``loss``, ``optim``, ``schedule``, ``data`` and
     ``train`` sections, completed from the factories' signatures."""
+    data_defaults: ClassVar[dict[str, dict[str, Any]]] = {}
+    """Sections the recipe changes for a data set, by its registered name, as the official
+    code's per-data-set defaults do; applied over :attr:`defaults`, under any file or ``--set``."""
     Schedule: ClassVar[type[BaseModel]]
     """The typed ``schedule`` section from which :meth:`phases` are derived."""
     Options: ClassVar[type[BaseModel]] = NoOptions
@@ -97,6 +100,9 @@ class Architecture(nn.Module):
     """The networks a saved model keeps for inference."""
     generator_group: ClassVar[str] = "G"
     """The parameter group whose steps backpropagate into the generator's outputs."""
+    joint_discrimination: ClassVar[bool] = False
+    """Score fake and real in one D batch (:meth:`discriminate_pair`), as SPADE's official code
+    does: both then see the same spectral-norm power iteration and normalization statistics."""
     pipeline: ClassVar[type[Pipeline]]
     """The inference pipeline that turns user inputs into images with the inference nets."""
     paper: ClassVar[str] = ""
@@ -191,6 +197,13 @@ class Architecture(nn.Module):
     def discriminate(self, batch: Mapping[str, Any], image: torch.Tensor) -> DiscriminatorOutput:
         """The discriminator's features and predictions for ``image`` in the context of ``batch``."""
         raise NotImplementedError
+
+    def discriminate_pair(
+        self, batch: Mapping[str, Any], fake: torch.Tensor, real: torch.Tensor
+    ) -> tuple[DiscriminatorOutput, DiscriminatorOutput]:
+        """D's outputs for ``fake`` and ``real`` together, used where ``joint_discrimination``
+        is set; otherwise each is scored (and computed) on its own, when a loss asks for it."""
+        return self.discriminate(batch, fake), self.discriminate(batch, real)
 
     def check_batch(self, batch: Mapping[str, Any]) -> None:
         """Refuse data the networks cannot take (sizes, channels), before training starts; the

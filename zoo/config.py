@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from zoo.errors import ConfigError
 
 if TYPE_CHECKING:
+    from zoo.architecture import Architecture
     from zoo.registry import Registry
 
 Layer = tuple[str, Mapping[str, Any]]
@@ -116,6 +117,9 @@ class RunConfig:
     """The architecture's own options (label classes in, instance edges, ...)."""
     data: Component
     train: TrainSettings
+    derived: list[str] = field(default_factory=list)
+    """Dotted keys the recipe computed from the rest (``optim.G.lr``): written with the others,
+    recomputed when the configuration is read again, so a changed option never meets a stale one."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -127,6 +131,7 @@ class RunConfig:
             "model": self.model.model_dump(mode="json"),
             "data": self.data.to_dict(),
             "train": self.train.model_dump(mode="json"),
+            "derived": list(self.derived),
         }
 
     def save(self, path: str | Path) -> None:
@@ -187,7 +192,8 @@ def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunC
     """The configuration of architecture ``arch`` with ``layers`` applied over its defaults."""
     arch_cls = registry.get("architecture", arch).obj
     defaults = copy.deepcopy(arch_cls.defaults)
-    layers = list(layers)
+    layers = [(source, _without_derived(source, layer)) for source, layer in layers]
+    layers = data_defaults(arch, arch_cls, layers) + layers
     sections = [*arch_cls.networks, "loss", "optim", "schedule", "model", "data", "train"]
     for source, layer in layers:
         unknown = [k for k in layer if k not in sections]
@@ -214,6 +220,36 @@ def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunC
     return config
 
 
+def data_defaults(arch: str, arch_cls: type[Architecture], layers: list[Layer]) -> list[Layer]:
+    """The recipe's layer for the data set that ``layers`` choose, if it has one."""
+    sections = [layer.get("data") for _, layer in layers]
+    names = [s["name"] for s in sections if isinstance(s, Mapping) and "name" in s]
+    name = names[-1] if names else arch_cls.defaults.get("data", {}).get("name")
+    if name not in arch_cls.data_defaults:
+        return []
+    preset = arch_cls.data_defaults[name]
+    return [(f"the {arch} recipe for {name}", {**preset, "data": {"name": name, **preset.get("data", {})}})]
+
+
+def _without_derived(source: str, layer: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``layer`` less the keys its ``derived`` list names: a saved configuration's computed
+    values, which the recipe computes again from the (possibly changed) rest."""
+    if "derived" not in layer:
+        return layer
+    keys = layer["derived"]
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ConfigError(f"{source}: derived must be a list of dotted keys such as optim.G.lr, got {keys!r}")
+    layer = copy.deepcopy({k: v for k, v in layer.items() if k != "derived"})
+    for key in keys:
+        *parents, leaf = key.split(".")
+        node = layer
+        for part in parents:
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if isinstance(node, dict):
+            node.pop(leaf, None)
+    return layer
+
+
 def _apply_derived(config: RunConfig, derived: Mapping[str, Mapping[str, Any]], layers: list[Layer]) -> None:
     """Set the options the architecture computes from the rest (``D.input_nc`` from ``G``'s
     channels, say): in component sections, in ``model``, or per term or group in ``loss`` and
@@ -223,7 +259,8 @@ def _apply_derived(config: RunConfig, derived: Mapping[str, Mapping[str, Any]], 
         if section in ("loss", "optim"):
             for name, sub in options.items():
                 inner = [(source, layer.get(section, {})) for source, layer in layers]
-                _check_derived(config, f"{section}.{name}", sub, inner, name)
+                _check_derived(config, f"{section}.{name}", sub, inner, name, _term_name(config, section, name))
+                config.derived += [f"{section}.{name}.{option}" for option in sub]
                 if section == "optim":
                     config.optim[name] = config.optim[name].model_copy(update=sub)
                 else:
@@ -233,10 +270,15 @@ def _apply_derived(config: RunConfig, derived: Mapping[str, Mapping[str, Any]], 
             continue
         component = None if section == "model" else (config.data if section == "data" else config.nets[section])
         _check_derived(config, section, options, layers, section, component.name if component else None)
+        config.derived += [f"{section}.{option}" for option in options]
         if component is None:
             config.model = config.model.model_copy(update=options)
         else:
             component.options.update(options)
+
+
+def _term_name(config: RunConfig, section: str, label: str) -> str | None:
+    return config.loss[label].name if section == "loss" else None
 
 
 def _check_derived(

@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from zoo.config import parse_overrides, resolve
+from zoo.config import data_defaults, parse_overrides, resolve
 from zoo.errors import CheckpointError, ZooError
 from zoo.pipeline import Pipeline, assemble
 from zoo.registry import Registry, get_registry
@@ -26,8 +26,11 @@ class Conversion:
     """Weights under zoo's keys (``"G.model.model.0.weight"``)."""
     ignored: list[str] = field(default_factory=list)
     """Official keys deliberately dropped, each with the reason."""
-    notes: list[str] = field(default_factory=list)
-    """What the files do not tell and was assumed, with how to say otherwise."""
+    license: str | None = None
+    """The terms of the official weights (an SPDX-style id as the Hub uses: ``cc-by-nc-sa-4.0``)."""
+    notes: dict[str, str] = field(default_factory=dict)
+    """What the files do not tell and was assumed, by configuration key, with how to say otherwise;
+    :func:`convert` drops the notes on keys that ``--like`` or ``--set`` decide."""
 
 
 Importer = Callable[[list[Path], bool], Conversion]
@@ -84,4 +87,25 @@ def convert(
         layers.append((f"--like {like}", named.config))
     layers.append(("--set", parse_overrides(overrides)))
     config = resolve(arch, registry, layers)
-    return assemble(config, conversion.state, ", ".join(map(str, files)), registry, device="cpu"), conversion
+    deciding = layers[1:] + data_defaults(arch, arch_cls, layers)
+    conversion.notes = {key: note for key, note in conversion.notes.items() if not _given(key, deciding)}
+    pipeline = assemble(config, conversion.state, ", ".join(map(str, files)), registry, device="cpu")
+    license = named.license if named is not None and named.license else conversion.license
+    pipeline.provenance = {
+        "source": named.source if named is not None and named.source else f"official {arch} checkpoint",
+        "files": [Path(f).name for f in files],
+        **({"license": license} if license else {}),
+        **({"pretrained": like} if like else {}),
+    }
+    return pipeline, conversion
+
+
+def _given(key: str, layers: list[tuple[str, Mapping[str, Any]]]) -> bool:
+    """Whether any layer sets the dotted ``key``."""
+    for _, layer in layers:
+        node: Any = layer
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if node is not None:
+            return True
+    return False

@@ -60,12 +60,16 @@ class StepState:
         return self.model.real(self.batch)
 
     @cached_property
+    def d_pair(self) -> tuple[DiscriminatorOutput, DiscriminatorOutput]:
+        return self.model.discriminate_pair(self.batch, self.fake, self.real)
+
+    @cached_property
     def d_fake(self) -> DiscriminatorOutput:
-        return self.model.discriminate(self.batch, self.fake)
+        return self.d_pair[0] if self.model.joint_discrimination else self.model.discriminate(self.batch, self.fake)
 
     @cached_property
     def d_real(self) -> DiscriminatorOutput:
-        return self.model.discriminate(self.batch, self.real)
+        return self.d_pair[1] if self.model.joint_discrimination else self.model.discriminate(self.batch, self.real)
 
 
 class LossTerm(nn.Module):

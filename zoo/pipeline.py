@@ -26,6 +26,7 @@ from zoo.registry import Registry, get_registry
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
+PROVENANCE_NAME = "provenance.json"
 
 
 def best_device() -> torch.device:
@@ -42,6 +43,9 @@ class Pipeline(ModelHubMixin):
 
     def __init__(self, config: RunConfig, nets: nn.ModuleDict, device: str | torch.device | None = None):
         self.config = config
+        self.provenance: dict[str, Any] = {}
+        """Where the weights come from, for the model card: ``license``, ``source``, ``pretrained``
+        (the registered name they were imported as). Imported official weights keep their terms."""
         self.nets = nets.eval()
         self.device = torch.device(device) if device else best_device()
         self.nets.to(self.device)
@@ -73,6 +77,8 @@ class Pipeline(ModelHubMixin):
         self.config.save(save_directory / CONFIG_NAME)
         state = {key: value.detach().contiguous().cpu() for key, value in self.nets.state_dict().items()}
         save_file(state, str(save_directory / WEIGHTS_NAME), metadata={"format": "pt", "arch": self.config.arch})
+        if self.provenance:
+            (save_directory / PROVENANCE_NAME).write_text(json.dumps(self.provenance, indent=2))
 
     @classmethod
     def _from_pretrained(
@@ -101,7 +107,10 @@ def from_folder(folder: Path, registry: Registry | None = None, device: str | to
     """
     registry = registry or get_registry()
     config = read_config(folder / CONFIG_NAME, registry)
-    return assemble(config, read_weights(folder / WEIGHTS_NAME), folder / WEIGHTS_NAME, registry, device)
+    pipeline = assemble(config, read_weights(folder / WEIGHTS_NAME), folder / WEIGHTS_NAME, registry, device)
+    if (folder / PROVENANCE_NAME).is_file():
+        pipeline.provenance = json.loads((folder / PROVENANCE_NAME).read_text())
+    return pipeline
 
 
 def assemble(

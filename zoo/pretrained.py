@@ -11,8 +11,9 @@ from typing import Any
 class PretrainedModel:
     """A name users can pass to ``zoo.load``, resolved to a Hugging Face Hub repository.
 
-    ``license`` travels to the model card: weights imported from an official release keep the
-    release's terms (SPADE's are CC BY-NC-SA 4.0, for instance).
+    ``license`` travels with weights imported as this model (``zoo convert --like NAME`` records
+    it in the saved folder's ``provenance.json``, from which the model card takes it): an official
+    release keeps its terms (SPADE's are CC BY-NC-SA 4.0, for instance).
     """
 
     repo_id: str

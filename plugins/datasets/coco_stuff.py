@@ -23,11 +23,13 @@ class COCOStuff(LabelMaps):
         split: str = "train",
         instances: bool = True,
         preprocess: Preprocess = "resize_and_crop",
-        load_size: int = 286,
+        load_size: int | None = None,
         crop_size: int = 256,
         flip: bool = True,
         seed: int = 0,
     ):
+        """``load_size`` defaults as officially: 286 to crop 256 from in training, 256 otherwise."""
+        load_size = load_size or (286 if split == "train" else crop_size)
         base = Path(root)
         groups = {
             "label map": by_key(list_images(base / f"{split}_label", "label maps"), "label map"),

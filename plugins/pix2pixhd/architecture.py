@@ -15,11 +15,11 @@ from zoo.architecture import LRSchedule, Phase
 from zoo.config import Component, Count, RunConfig, Settings
 from zoo.data import label_spec, to_device
 from zoo.errors import ConfigError
+from zoo.labelmaps import LabelMapArchitecture, LabelOptions
 from zoo.registry import Registry
 
 from .convert import import_official
 from .generators import GlobalGenerator, LocalEnhancer
-from .labelmaps import LabelMapArchitecture, LabelOptions
 from .pipeline import Pix2PixHDPipeline
 from .styles import cluster_styles
 
@@ -80,7 +80,7 @@ class Pix2PixHD(LabelMapArchitecture):
     def derive(cls, config: RunConfig, registry: Registry) -> dict[str, dict[str, Any]]:
         spec = label_spec(config.data, registry)
         model = LabelOptions.derived(spec, config.model.instance_edges)
-        conditioning = spec.semantic_nc + model["instance_edges"]
+        conditioning = spec.semantic_nc + model["edges"]
         features = config.nets["E"].options["feat_num"] if config.model.instance_features else 0
         image_nc = config.nets["G"].options["output_nc"]
         return {

@@ -13,8 +13,8 @@ from PIL import Image
 
 from zoo.errors import ZooError
 from zoo.images import OutputType, to_batch
+from zoo.labelmaps import LabelEncoding, LabelMapPipeline
 
-from .labelmaps import LabelEncoding, LabelMapPipeline
 from .styles import Styles, style_map
 
 

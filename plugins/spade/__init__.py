@@ -2,19 +2,19 @@
 
 from zoo import hookimpl
 
-from .architecture import SPADE
+from .architecture import SPADEArchitecture
 from .discriminator import spade_multiscale
 from .encoder import ConvEncoder
 from .generator import SPADEGenerator
 from .pipeline import SPADEPipeline
 from .pretrained import PRETRAINED
 
-__all__ = ["SPADE", "SPADEPipeline"]
+__all__ = ["SPADEArchitecture", "SPADEPipeline"]
 
 
 @hookimpl
 def zoo_architectures():
-    return {"spade": SPADE}
+    return {"spade": SPADEArchitecture}
 
 
 @hookimpl

@@ -10,11 +10,11 @@ import torch
 from pydantic import Field
 from torch.utils.data import Dataset
 
-from zoo.architecture import LRSchedule, Phase
+from zoo.architecture import DiscriminatorOutput, LRSchedule, Phase
 from zoo.config import Count, RunConfig, Settings
 from zoo.data import label_spec
 from zoo.errors import DataError
-from zoo.plugins.pix2pixhd.labelmaps import LabelMapArchitecture, LabelOptions
+from zoo.labelmaps import LabelMapArchitecture, LabelOptions
 from zoo.registry import Registry
 
 from .convert import import_official
@@ -40,7 +40,7 @@ class SPADESchedule(Settings):
     decay_epochs: Count = 0
 
 
-class SPADE(LabelMapArchitecture):
+class SPADEArchitecture(LabelMapArchitecture):
     """SPADE generator from label maps (+ a style code), multi-scale spectral-instance-norm
     discriminators; hinge GAN + 10 x feature matching + 10 x VGG (+ 0.05 x KL with the VAE)."""
 
@@ -51,6 +51,7 @@ class SPADE(LabelMapArchitecture):
     importer = staticmethod(import_official)
     Schedule = SPADESchedule
     Options = SPADEOptions
+    joint_discrimination = True
     defaults = {
         "G": {"name": "spade"},
         "D": {"name": "spade_multiscale"},
@@ -64,12 +65,18 @@ class SPADE(LabelMapArchitecture):
         "optim": {"G": {}, "D": {}},
         "data": {"name": "synthetic"},
     }
+    data_defaults = {  # the official data sets' modify_commandline_options
+        "cityscapes": {
+            "G": {"num_upsampling_layers": "more", "crop_size": 512, "aspect_ratio": 2.0},
+            "data": {"preprocess": "scale_width", "load_size": 512, "crop_size": 256},
+        },
+    }
 
     @classmethod
     def derive(cls, config: RunConfig, registry: Registry) -> dict[str, dict[str, Any]]:
         model = config.model
         labels = LabelOptions.derived(label_spec(config.data, registry), model.instance_edges)
-        semantic_nc = labels["label_nc"] + (labels["dontcare"] is not None) + labels["instance_edges"]
+        semantic_nc = label_spec(config.data, registry).semantic_nc + labels["edges"]
         g = config.nets["G"].options
         if model.ttur:
             g_optim, d_optim = {"lr": model.lr / 2, "betas": (0.0, 0.9)}, {"lr": model.lr * 2, "betas": (0.0, 0.9)}
@@ -121,6 +128,14 @@ class SPADE(LabelMapArchitecture):
                 f"the data set gives {width}x{height} images but this VAE generator makes {size[1]}x{size[0]} "
                 f"(G.crop_size / G.aspect_ratio); make them agree"
             )
+
+    def discriminate_pair(
+        self, batch: Mapping[str, Any], fake: torch.Tensor, real: torch.Tensor
+    ) -> tuple[DiscriminatorOutput, DiscriminatorOutput]:
+        condition = batch["condition"].repeat(2, 1, 1, 1)
+        both = self.net("D")(torch.cat([condition, torch.cat([fake, real])], 1))
+        halves = [[f.chunk(2) for f in scale] for scale in both]
+        return [[f[0] for f in scale] for scale in halves], [[f[1] for f in scale] for scale in halves]
 
     def generate(self, batch: Mapping[str, Any]) -> dict[str, torch.Tensor]:
         if "E" not in self.nets:

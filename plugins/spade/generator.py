@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zoo.errors import ConfigError
 from zoo.nn import init_weights
 
 from .normalization import SPADE, ParamFreeNorm, maybe_spectral
@@ -68,6 +69,12 @@ class SPADEGenerator(nn.Module):
         self.size_multiple = 2 ** UPSAMPLINGS[num_upsampling_layers]
         self.sw = crop_size // self.size_multiple
         self.sh = round(self.sw / aspect_ratio)
+        if use_vae and not (self.sw and self.sh):
+            raise ConfigError(
+                f"G.crop_size={crop_size} at G.aspect_ratio={aspect_ratio} leaves no latent cells for "
+                f"num_upsampling_layers={num_upsampling_layers!r}: the VAE generator needs a crop of at least "
+                f"{self.size_multiple} x aspect ratio"
+            )
         nf = ngf
         if use_vae:
             self.fc = nn.Linear(z_dim, 16 * nf * self.sw * self.sh)
@@ -104,7 +111,7 @@ class SPADEGenerator(nn.Module):
         else:
             size = (seg.shape[-2] // self.size_multiple, seg.shape[-1] // self.size_multiple)
             x = self.fc(F.interpolate(seg, size=size))
-        up = nn.functional.interpolate
+        up = F.interpolate
         x = self.head_0(x, seg)
         x = self.G_middle_0(up(x, scale_factor=2), seg)
         if self.num_upsampling_layers in ("more", "most"):

@@ -9,7 +9,7 @@ import torch
 
 from zoo.errors import ZooError
 from zoo.images import OutputType, to_batch
-from zoo.plugins.pix2pixhd.labelmaps import LabelMapPipeline
+from zoo.labelmaps import LabelMapPipeline
 
 
 class SPADEPipeline(LabelMapPipeline):
@@ -32,6 +32,8 @@ class SPADEPipeline(LabelMapPipeline):
     ) -> Any:
         label_batch, instance_batch, single = self.maps(labels, instances)
         if style is not None:
+            if z is not None:
+                raise ZooError("pass a style photo or style codes z, not both")
             z = self.encode(to_batch(style, 3)[0] * 2 - 1)[0]
         return self.output(self.synthesize(label_batch, instance_batch, z, seed), output_type, single)
 
@@ -58,7 +60,17 @@ class SPADEPipeline(LabelMapPipeline):
         if generator.use_vae:
             if z is None:
                 z = torch.randn(len(condition), generator.z_dim, generator=torch.Generator().manual_seed(seed))
-            z = z.to(self.device).expand(len(condition), -1)
+            z = _codes(z, len(condition), generator.z_dim).to(self.device)
         elif z is not None:
             raise ZooError("this model was trained without the VAE, so it takes no style code or style photo")
         return generator(condition, z)[..., :height, :width]
+
+
+def _codes(z: torch.Tensor, count: int, z_dim: int) -> torch.Tensor:
+    """``z`` as ``count`` codes: one code (or style photo) serves every label map."""
+    if z.ndim != 2 or z.shape[1] != z_dim or z.shape[0] not in (1, count):
+        raise ZooError(
+            f"style codes of shape {tuple(z.shape)} for {count} label map(s): give (1, {z_dim}) or ({count}, {z_dim}), "
+            f"one style photo or {count}"
+        )
+    return z.expand(count, -1)

@@ -20,19 +20,16 @@ PRETRAINED = {
     "spade-cityscapes": _model(
         "spade-cityscapes",
         "SPADE on Cityscapes: 35 classes with instance edges, 512x256 ('more' upsampling).",
-        {
-            "G": {"num_upsampling_layers": "more", "crop_size": 512, "aspect_ratio": 2.0},
-            "data": {"name": "cityscapes", "preprocess": "scale_width", "load_size": 512, "crop_size": 256},
-        },
+        {"data": {"name": "cityscapes"}},
     ),
     "spade-ade20k": _model(
         "spade-ade20k",
         "SPADE on ADE20K: 150 classes and don't-care, 256x256.",
-        {"G": {"num_upsampling_layers": "normal", "crop_size": 256}, "data": {"name": "ade20k"}},
+        {"data": {"name": "ade20k"}},
     ),
     "spade-coco-stuff": _model(
         "spade-coco-stuff",
         "SPADE on COCO-Stuff: 182 classes, don't-care and instance edges, 256x256.",
-        {"G": {"num_upsampling_layers": "normal", "crop_size": 256}, "data": {"name": "coco-stuff"}},
+        {"data": {"name": "coco-stuff"}},
     ),
 }

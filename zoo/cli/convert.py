@@ -40,5 +40,5 @@ def convert_command(
     console.print(f"converted {len(conversion.state)} tensors into {out}")
     for key in conversion.ignored:
         console.print(f"  ignored {key}")
-    for note in conversion.notes:
-        console.print(f"  note: {note}")
+    for key, note in conversion.notes.items():
+        console.print(f"  note on {key}: {note}")

@@ -279,6 +279,7 @@ class Trainer:
         missing = [g for g in groups if g not in self.config.optim]
         if missing:
             raise ConfigError(f"phase {phase.name!r} steps group(s) {missing} with no optim settings")
+        self._synchronize_batch_norm(model)  # first: it replaces modules, so their parameters
         for p in model.parameters():
             p.requires_grad_(False)
         params = {g: [p for p in model.parameters_for(g, phase)] for g in groups}
@@ -299,7 +300,6 @@ class Trainer:
         fp16 = self._dtype() == torch.float16
         scalers = {g: torch.amp.GradScaler(self.device.type, enabled=fp16) for g in groups}
         run = PhaseRun(phase, phase.length * per_unit, params, optimizers, schedulers, scalers)
-        self._synchronize_batch_norm(model)
         if self.world.enabled:
             run.wrappers = {
                 name: self.world.wrap(net)

@@ -29,12 +29,14 @@ class LabelOptions(Settings):
     architectures). The last four fields follow from the data set and are not set by hand."""
 
     instance_edges: bool = True
-    """Concatenate the instance boundary map (off when the data set has no instance maps)."""
+    """Concatenate the instance boundary map where the data set has instance maps."""
     size_policy: SizePolicy = "error"
     """Sizes that are not multiples of the generator's stride: ``error``, or ``pad`` and crop back."""
     label_nc: int = 0
     dontcare: int | None = None
     label_shift: int = 0
+    edges: bool = False
+    """Whether the edges are used: ``instance_edges`` and the data set has instance maps."""
 
     def spec(self) -> LabelSpec:
         return LabelSpec(self.label_nc, self.dontcare, self.label_shift)
@@ -46,7 +48,7 @@ class LabelOptions(Settings):
             "label_nc": spec.label_nc,
             "dontcare": spec.dontcare,
             "label_shift": spec.shift,
-            "instance_edges": instance_edges and spec.instances,
+            "edges": instance_edges and spec.instances,
         }
 
 
@@ -97,7 +99,7 @@ class LabelEncoding:
 def label_encoding(config: RunConfig, generator: torch.nn.Module) -> LabelEncoding:
     """The conditioning encoding a label-map configuration gives ``generator``."""
     model = config.model
-    return LabelEncoding(model.spec(), model.instance_edges, generator.size_multiple, model.size_policy)
+    return LabelEncoding(model.spec(), model.edges, generator.size_multiple, model.size_policy)
 
 
 class LabelMapArchitecture(Architecture):
