@@ -42,3 +42,19 @@ def test_kl_is_summed_over_batch_and_code_as_spade():
         1 + lv - m**2 - torch.exp(torch.tensor(lv)).item() for m, lv in [(1, 0), (0, 1), (0, 0), (2, 0)]
     )
     assert loss("kl")(state(True, mu=mu, logvar=logvar)).item() == pytest.approx(expected)
+
+
+def test_the_gradient_penalty_takes_the_norm_over_channels_at_each_pixel():
+    weights = torch.tensor([0.6, 0.0, 0.0]).view(1, 3, 1, 1)  # a linear critic: its gradient is these weights
+    model = SimpleNamespace(discriminate=lambda batch, x: [[torch.nn.functional.conv2d(x, weights)]])
+    penalty = loss("gradient_penalty")
+    stub = SimpleNamespace(real=torch.rand(2, 3, 4, 4), fake=torch.rand(2, 3, 4, 4), model=model, batch={})
+    assert penalty(stub).item() == pytest.approx((0.6 - 1) ** 2)
+
+
+def test_pixel_losses_compare_the_named_output_with_the_real_image():
+    rec, real = torch.tensor([[1.0, 3.0]]), torch.tensor([[0.0, 1.0]])
+    stub = SimpleNamespace(outputs={"rec": rec, "fake": real}, real=real)
+    assert loss("mse", output="rec")(stub).item() == pytest.approx((1 + 4) / 2)
+    assert loss("l1", output="rec")(stub).item() == pytest.approx((1 + 2) / 2)
+    assert loss("l1")(stub).item() == 0

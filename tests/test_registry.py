@@ -27,21 +27,30 @@ def test_builtins_register_through_the_entry_point_group():
 @pytest.mark.parametrize(
     ("kind", "pattern", "expected"),
     [
-        ("architecture", "*", ["pix2pix", "pix2pixhd", "spade"]),
+        ("architecture", "*", ["pix2pix", "pix2pixhd", "singan", "spade"]),
         ("generator", "unet*", ["unet", "unet_128", "unet_256"]),
         ("generator", "resnet_*blocks", ["resnet_6blocks", "resnet_9blocks"]),
         ("generator", "pix2pixhd_*", ["pix2pixhd_global", "pix2pixhd_local"]),
-        ("discriminator", "*", ["patchgan", "pix2pixhd_multiscale", "pixelgan", "spade_multiscale"]),
+        ("discriminator", "*", ["patchgan", "pix2pixhd_multiscale", "pixelgan", "singan_critics", "spade_multiscale"]),
         ("encoder", "*", ["pix2pixhd_encoder", "spade_encoder"]),
-        ("loss", "*", ["feature_matching", "gan", "kl", "l1", "vgg"]),
+        ("loss", "*", ["feature_matching", "gan", "gradient_penalty", "kl", "l1", "mse", "vgg"]),
         (
             "dataset",
             "*",
-            ["ade20k", "aligned", "cityscapes", "coco-stuff", "label-folder", "paired-folders", "synthetic"],
+            [
+                "ade20k",
+                "aligned",
+                "cityscapes",
+                "coco-stuff",
+                "label-folder",
+                "paired-folders",
+                "single-image",
+                "synthetic",
+            ],
         ),
         ("exporter", "*", []),
         ("pretrained", "spade-*", ["spade-ade20k", "spade-cityscapes", "spade-coco-stuff"]),
-        ("command", "*", ["edit"]),
+        ("command", "*", ["edit", "singan"]),
     ],
 )
 def test_list_models_with_wildcards_for_every_kind(kind, pattern, expected):
@@ -159,5 +168,6 @@ def test_a_plugin_module_registers_like_an_entry_point():
 def test_zoo_list_takes_a_kind_and_a_pattern(words):
     result = CliRunner().invoke(app, ["list", *words], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    shown = {line.split("│")[2].strip() for line in result.output.splitlines() if line.count("│") > 4}
-    assert shown == ({"feature_matching", "gan", "kl", "l1", "vgg"} if "loss" in words[0] else {"unet_256"})
+    shown = {line.split("│")[2].strip() for line in result.output.splitlines() if line.count("│") > 4} - {""}
+    losses = {"feature_matching", "gan", "gradient_penalty", "kl", "l1", "mse", "vgg"}
+    assert shown == (losses if "loss" in words[0] else {"unet_256"})

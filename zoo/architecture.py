@@ -116,6 +116,13 @@ class Architecture(nn.Module):
         self._wrappers: dict[str, nn.Module] = {}
 
     @classmethod
+    def fill(cls, config: RunConfig, registry: Registry) -> dict[str, dict[str, Any]]:
+        """Component options left unset (``None``) that the data decide once, by section:
+        ``{"G": {"image_size": (186, 248)}}``. Unlike derived options they are kept as given
+        values, so a saved model no longer needs the data."""
+        return {}
+
+    @classmethod
     def derive(cls, config: RunConfig, registry: Registry) -> dict[str, dict[str, Any]]:
         """Options that follow from the rest of the configuration, by component section:
         ``{"D": {"input_nc": 6}}``. Users cannot set them to anything else."""

@@ -215,6 +215,9 @@ def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunC
         data=data,
         train=_settings(TrainSettings, "train", defaults.get("train", {}), layers),
     )
+    for section, options in arch_cls.fill(config, registry).items():
+        component = config.data if section == "data" else config.nets[section]
+        component.options.update({k: v for k, v in options.items() if component.options.get(k) is None})
     _apply_derived(config, arch_cls.derive(config, registry), layers)
     arch_cls.check(config)
     return config

@@ -29,6 +29,9 @@ class Conversion:
     license: str | None = None
     """The terms of the official weights (an SPDX-style id as the Hub uses: ``cc-by-nc-sa-4.0``)."""
     notes: dict[str, str] = field(default_factory=dict)
+    required: dict[str, str] = field(default_factory=dict)
+    """Configuration keys the files do not tell and nothing can assume, with what they mean:
+    ``--set`` (or ``--like``) must give them."""
     """What the files do not tell and was assumed, by configuration key, with how to say otherwise;
     :func:`convert` drops the notes on keys that ``--like`` or ``--set`` decide."""
 
@@ -86,8 +89,11 @@ def convert(
     if named is not None:
         layers.append((f"--like {like}", named.config))
     layers.append(("--set", parse_overrides(overrides)))
-    config = resolve(arch, registry, layers)
     deciding = layers[1:] + data_defaults(arch, arch_cls, layers)
+    missing = [f"--set {key}=... ({why})" for key, why in conversion.required.items() if not _given(key, deciding)]
+    if missing:
+        raise ZooError(f"the official files do not record everything the model needs: give {'; '.join(missing)}")
+    config = resolve(arch, registry, layers)
     conversion.notes = {key: note for key, note in conversion.notes.items() if not _given(key, deciding)}
     pipeline = assemble(config, conversion.state, ", ".join(map(str, files)), registry, device="cpu")
     license = named.license if named is not None and named.license else conversion.license

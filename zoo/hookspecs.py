@@ -91,7 +91,8 @@ def zoo_pretrained_models() -> Mapping[str, Any]:
 @hookspec
 def zoo_commands() -> Mapping[str, Callable[..., Any]]:
     """Sub-commands of the ``zoo`` command line: ``{name: function}``, registered with Typer, so
-    the function's parameters (``typer.Option``/``typer.Argument`` annotations) are its options.
+    the function's parameters (``typer.Option``/``typer.Argument`` annotations) are its options;
+    a ``typer.Typer`` adds a group of them (``zoo singan sample``).
     A family adds what only it can do (``zoo edit`` for pix2pixHD's semantic manipulation, say)."""
 
 

@@ -1,5 +1,6 @@
 """Built-in data sets: image pairs (``aligned``, ``paired-folders``), label maps (``cityscapes``,
-``ade20k``, ``coco-stuff``, ``label-folder``) and the embedded ``synthetic`` scenes, which serve both."""
+``ade20k``, ``coco-stuff``, ``label-folder``), the embedded ``synthetic`` scenes, which serve both,
+and ``single-image`` (SinGAN; SinGAN's balloons by default)."""
 
 from zoo import hookimpl
 
@@ -9,6 +10,7 @@ from .cityscapes import Cityscapes
 from .coco_stuff import COCOStuff
 from .label_folder import LabelFolder
 from .paired_folders import PairedFolders
+from .single_image import SingleImage
 from .synthetic import SyntheticScenes
 
 
@@ -22,4 +24,5 @@ def zoo_datasets():
         "coco-stuff": COCOStuff,
         "label-folder": LabelFolder,
         "synthetic": SyntheticScenes,
+        "single-image": SingleImage,
     }

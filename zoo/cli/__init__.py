@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import typer
 from rich.console import Console
 
 from zoo.cli import convert, generate, list, train  # noqa: F401  (each registers its command)
@@ -15,13 +16,16 @@ __all__ = ["app", "main"]
 
 
 def _add_plugin_commands() -> None:
-    """Commands from the ``zoo_commands`` hook; one that would shadow a built-in is refused."""
+    """Commands from the ``zoo_commands`` hook (a function, or a ``typer.Typer`` of several:
+    ``zoo singan sample``); one that would shadow a built-in is refused."""
     registry = get_registry()
     taken = {command.name for command in app.registered_commands}
     for entry in registry.entries("command"):
         if entry.name in taken:
             failure = f"command {entry.name!r} is a built-in zoo command; ignored"
             registry.failures.append(PluginFailure(entry.plugin, entry.version, failure))
+        elif isinstance(entry.obj, typer.Typer):
+            app.add_typer(entry.obj, name=entry.name)
         else:
             app.command(entry.name)(entry.obj)
 

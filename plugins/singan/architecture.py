@@ -1,0 +1,171 @@
+"""SinGAN (Rott Shaham, Dekel and Michaeli, ICCV 2019): a pyramid of small fully-convolutional
+GANs learned from one image, coarsest scale first, each phase training one scale on top of the
+frozen ones below it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from pydantic import Field
+from torch import nn
+from torch.utils.data import Dataset
+
+from zoo.architecture import Architecture, DiscriminatorOutput, LRSchedule, Phase
+from zoo.config import Count, Positive, RunConfig, Settings
+from zoo.errors import ConfigError, DataError
+from zoo.registry import Registry
+
+from .convert import import_official
+from .pipeline import SinGANPipeline
+from .pyramid import pyramid, resize
+
+
+class SinGANOptions(Settings):
+    noise_amp: Annotated[float, Field(gt=0)] = 0.1
+    """A scale's noise amplitude: this times the RMSE of the reconstruction arriving from below."""
+
+
+class SinGANSchedule(Settings):
+    """The official ``niter`` iterations per scale, decayed by ``gamma`` at ``decay_at``, with
+    ``d_steps`` critic and ``g_steps`` generator steps each."""
+
+    iterations: Positive = 2000
+    decay_at: Count = 1600
+    gamma: Annotated[float, Field(gt=0, le=1)] = 0.1
+    d_steps: Positive = 3
+    g_steps: Positive = 3
+
+
+class SinGAN(Architecture):
+    """Per-scale generators and critics; WGAN-GP (lambda 0.1) + 10 x reconstruction MSE."""
+
+    paper = "SinGAN: Learning a Generative Model from a Single Natural Image (Rott Shaham et al., ICCV 2019)"
+    pipeline = SinGANPipeline
+    importer = staticmethod(import_official)
+    Schedule = SinGANSchedule
+    Options = SinGANOptions
+    defaults = {
+        "G": {"name": "singan"},
+        "D": {"name": "singan_critics"},
+        "loss": {
+            "gan": {"name": "gan", "weight": 1.0, "mode": "wgan", "d_scale": 1.0},
+            "gp": {"name": "gradient_penalty", "weight": 0.1},
+            "rec": {"name": "mse", "weight": 10.0, "output": "rec"},
+        },
+        "optim": {"G": {"lr": 5e-4, "betas": (0.5, 0.999)}, "D": {"lr": 5e-4, "betas": (0.5, 0.999)}},
+        "data": {"name": "single-image"},
+        "train": {"sample_every": 500, "checkpoint_every": 500, "num_samples": 1},
+    }
+
+    @classmethod
+    def fill(cls, config: RunConfig, registry: Registry) -> dict[str, dict[str, Any]]:
+        if config.nets["G"].options["image_size"] is not None:
+            return {}
+        image = registry.create("dataset", config.data.name, **config.data.options)[0]["target"]
+        return {"G": {"image_size": tuple(image.shape[-2:])}}
+
+    @classmethod
+    def derive(cls, config: RunConfig, registry: Registry) -> dict[str, dict[str, Any]]:
+        g = config.nets["G"].options
+        sizes, _ = pyramid(*g["image_size"], g["min_size"], g["max_size"], g["scale_factor"])
+        shared = ("nfc", "max_nfc", "num_layer", "kernel_size")
+        return {"D": {"num_scales": len(sizes), **{k: g[k] for k in shared}}}
+
+    def __init__(self, config: RunConfig, registry: Registry):
+        if dist.is_initialized() and dist.get_world_size() > 1:
+            raise ConfigError("SinGAN learns from one image in one process: run it without torchrun")
+        super().__init__(config, registry)
+        self.scale = 0
+        self._rec_prev: dict[int, torch.Tensor] = {}
+
+    # --- phases -----------------------------------------------------------------------------
+    def phases(self, dataset: Dataset) -> list[Phase]:
+        s = self.config.schedule
+        schedule = LRSchedule("step", milestones=(s.decay_at,), gamma=s.gamma)
+        steps = (("D", s.d_steps), ("G", s.g_steps))
+        return [
+            Phase(f"scale {i}", s.iterations, "iteration", steps, schedule, share_forward=False, options={"scale": i})
+            for i in range(len(self.nets["G"]))
+        ]
+
+    def build_phase(self, phase: Phase) -> None:
+        self.scale = phase.options["scale"]
+        self.train(self.training)
+
+    def train(self, mode: bool = True) -> SinGAN:
+        """Only the scale in training is in training mode: the frozen ones below it use their
+        batch-norm statistics, as the official code puts them in eval mode."""
+        super().train(mode)
+        for i, (g, d) in enumerate(zip(self.nets["G"].scales, self.nets["D"].critics, strict=True)):
+            g.train(mode and i == self.scale)
+            d.train(mode and i == self.scale)
+        return self
+
+    def start_phase(self, phase: Phase, dataset: Dataset) -> None:
+        """Coarsest scale: draw z*. Above: start from the scale below when the widths agree,
+        and set the noise amplitude from how far the reconstruction arriving here is off."""
+        g, d, i = self.nets["G"], self.nets["D"], self.scale
+        if i == 0:
+            g.z_star.copy_(g.noise(0, g.sizes[0]))
+            return
+        for nets in (g.scales, d.critics):
+            if nets[i].head.conv.weight.shape == nets[i - 1].head.conv.weight.shape:
+                nets[i].load_state_dict(nets[i - 1].state_dict())
+        real = self.prepare_batch({"target": dataset[0]["target"][None].to(g.z_star.device)})["real"]
+        rmse = torch.sqrt(F.mse_loss(real, self.reconstruction_below(i)))
+        g.noise_amps[i] = self.config.model.noise_amp * rmse
+
+    def parameters_for(self, group: str, phase: Phase) -> Iterable[nn.Parameter]:
+        nets = self.nets["G"].scales if group == "G" else self.nets["D"].critics
+        return nets[phase.options["scale"]].parameters()
+
+    # --- the forward pass -------------------------------------------------------------------
+    def check_batch(self, batch: Mapping[str, Any]) -> None:
+        size = tuple(batch["target"].shape[-2:])
+        expected = tuple(self.config.nets["G"].options["image_size"])
+        if size != expected:
+            raise DataError(
+                f"the training image is {size[1]}x{size[0]} but G.image_size is {expected}: leave G.image_size "
+                f"out to take it from the image"
+            )
+
+    def prepare_batch(self, batch: Mapping[str, Any]) -> dict[str, Any]:
+        """The image at this scale (shrunk to the finest scale first, as officially) and the
+        iteration's noise."""
+        g, i = self.nets["G"], self.scale
+        real = resize(resize(batch["target"], g.sizes[-1]), g.sizes[i])
+        return {**batch, "real": real, "noise": g.noise(i, g.sizes[i], len(real))}
+
+    @torch.no_grad()
+    def reconstruction_below(self, scale: int) -> torch.Tensor:
+        """What the frozen scales make of z*, moved up to ``scale`` (zeros at the coarsest)."""
+        if scale not in self._rec_prev:
+            g = self.nets["G"]
+            below = g.up(g.reconstruct(scale - 1), g.sizes[scale]) if scale else torch.zeros_like(g.z_star)
+            self._rec_prev = {scale: below}
+        return self._rec_prev[scale]
+
+    def generate(self, batch: Mapping[str, Any]) -> dict[str, torch.Tensor]:
+        """A sample at this scale from fresh noise below it; with gradients (generator steps)
+        also the reconstruction from z*."""
+        g, i, noise = self.nets["G"], self.scale, batch["noise"]
+        with torch.no_grad():
+            prev = g.up(g(len(noise), end=i - 1), g.sizes[i]) if i else torch.zeros_like(noise)
+        outputs = {"fake": g.step(i, noise, prev)}
+        if torch.is_grad_enabled():
+            below = self.reconstruction_below(i)
+            outputs["rec"] = g.step(i, g.z_star if i == 0 else torch.zeros_like(below), below)
+        return outputs
+
+    def discriminate(self, batch: Mapping[str, Any], image: torch.Tensor) -> DiscriminatorOutput:
+        return [[self.nets["D"].critics[self.scale](image)]]
+
+    def real(self, batch: Mapping[str, Any]) -> torch.Tensor:
+        return batch["real"]
+
+    def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> list[torch.Tensor]:
+        return [outputs["fake"], batch["real"]]

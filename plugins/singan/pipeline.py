@@ -1,0 +1,207 @@
+"""SinGAN inference: random samples of any size, and the paper's applications, from one model."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torchvision.transforms.functional import gaussian_blur
+
+from zoo.errors import ZooError
+from zoo.images import ImageInput, OutputType, from_batch, to_batch
+from zoo.pipeline import Pipeline
+
+from .pyramid import resize
+
+SR_STEP = 4 ** (1 / 6)
+"""The official super-resolution step: x4 in six applications of the finest generator."""
+
+
+class SinGANPipeline(Pipeline):
+    """Everything a trained SinGAN does. Results are PIL images by default (``output_type``
+    ``"pt"``: tensors in [0, 1]); ``seed`` makes the noise, and so the result, repeatable.
+
+    Injection (``paint_to_image``, ``edit``, ``harmonize``) starts the pyramid at
+    ``inject_scale`` from the given image shrunk to the scale below: a low scale re-imagines
+    more of it, a high one keeps more.
+    """
+
+    def __call__(self, n: int = 1, **options: Any) -> Any:
+        return self.sample(n, **options)
+
+    @property
+    def generator(self) -> torch.nn.Module:
+        return self.nets["G"]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(height, width) of the finest scale: the training image as the model sees it."""
+        return self.generator.sizes[-1]
+
+    @torch.inference_mode()
+    def sample(
+        self,
+        n: int = 1,
+        scale_h: float = 1.0,
+        scale_w: float = 1.0,
+        start_scale: int = 0,
+        seed: int | None = None,
+        output_type: OutputType = "pil",
+    ) -> list[Any]:
+        """``n`` random images, ``scale_h`` x ``scale_w`` times the training size; scales below
+        ``start_scale`` replay the training image's reconstruction (their structure is kept)."""
+        if not 0 <= start_scale < len(self.generator):
+            raise ZooError(f"start_scale={start_scale}: the model has scales 0 to {len(self.generator) - 1}")
+        if n < 1 or scale_h <= 0 or scale_w <= 0:
+            raise ZooError(f"n={n}, scale_h={scale_h}, scale_w={scale_w}: give n >= 1 and positive scales")
+        images = self.generator(n, scale_h, scale_w, start=start_scale, generator=_rng(seed))
+        return self._out(images, output_type, single=False)
+
+    @torch.inference_mode()
+    def reconstruct(self, output_type: OutputType = "pil") -> Any:
+        """The training image as the pyramid rebuilds it from the fixed noise z*."""
+        return self._out(self.generator.reconstruct(), output_type)
+
+    @torch.inference_mode()
+    def super_resolve(
+        self, image: ImageInput | None = None, factor: float = 4.0, seed: int | None = None, output_type="pil"
+    ) -> Any:
+        """``image`` (default: the reconstruction) enlarged ``factor`` times by applying the
+        finest generator at steps of about 4^(1/6). Train with ``--set loss.rec.weight=100``
+        for this, as the paper does."""
+        if factor <= 1:
+            raise ZooError(f"factor={factor}: super-resolution enlarges, give a factor above 1")
+        g = self.generator
+        x = self._image(image) if image is not None else g.reconstruct()
+        steps = max(1, round(math.log(factor, SR_STEP)))
+        height, width = x.shape[-2:]
+        rng = _rng(seed)
+        for k in range(steps):  # sizes from the input's, so that the last is exactly factor times it
+            grown = factor ** ((k + 1) / steps)
+            size = (round(height * grown), round(width * grown))
+            x = resize(x, size)
+            x = g.step(len(g) - 1, g.noise(k, size, generator=rng), x)  # k = 0: one noise channel, as officially
+        return self._out(x, output_type)
+
+    @torch.inference_mode()
+    def paint_to_image(
+        self, paint: ImageInput, inject_scale: int, seed: int | None = None, output_type: OutputType = "pil"
+    ) -> Any:
+        """A realistic image with the layout of a rough ``paint`` (a clip-art of the training image)."""
+        return self._out(self._inject(self._image(paint), inject_scale, seed), output_type)
+
+    @torch.inference_mode()
+    def edit(
+        self,
+        image: ImageInput,
+        mask: ImageInput,
+        inject_scale: int,
+        seed: int | None = None,
+        output_type: OutputType = "pil",
+    ) -> Any:
+        """``image`` with the region ``mask`` marks (a copy-pasted edit) made seamless."""
+        return self._blend(image, mask, inject_scale, 20, seed, output_type)
+
+    @torch.inference_mode()
+    def harmonize(
+        self,
+        image: ImageInput,
+        mask: ImageInput,
+        inject_scale: int,
+        seed: int | None = None,
+        output_type: OutputType = "pil",
+    ) -> Any:
+        """``image`` with a pasted object (``mask``) given the training image's look."""
+        return self._blend(image, mask, inject_scale, 7, seed, output_type)
+
+    @torch.inference_mode()
+    def animate(
+        self,
+        frames: int = 100,
+        alpha: float = 0.1,
+        beta: float = 0.9,
+        start_scale: int = 2,
+        seed: int | None = None,
+        output_type: OutputType = "pil",
+        chunk: int = 10,
+    ) -> list[Any]:
+        """A short video from the one image: a random walk in noise space at each scale from
+        ``start_scale`` (``beta``: momentum, ``alpha``: pull towards z*), as the official GIFs."""
+        g, rng = self.generator, _rng(seed)
+        if frames < 1 or not 0 <= start_scale < len(g):
+            raise ZooError(f"frames={frames}, start_scale={start_scale}: give frames >= 1 and a scale below {len(g)}")
+        walks = [_walk(g, s, frames, alpha, beta, rng) if s >= start_scale else None for s in range(len(g))]
+        out = []
+        for first in range(0, frames, chunk):
+            count = min(chunk, frames - first)
+            x = torch.zeros(count, 3, *g.sizes[0], device=self.device)
+            for s in range(len(g)):
+                if s:
+                    x = g.up(x, g.sizes[s])
+                z = g.z_star if s == 0 else torch.zeros_like(x[:1])
+                z = z.expand(count, -1, -1, -1) if walks[s] is None else walks[s][first : first + count]
+                x = g.step(s, z.to(self.device), x)
+            out.append(x)
+        return self._out(torch.cat(out), output_type, single=False)
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _image(self, image: ImageInput) -> torch.Tensor:
+        """A user image in [-1, 1] at the finest scale's size."""
+        batch, _ = to_batch(image, 3)
+        return resize(batch[:1].to(self.device) * 2 - 1, self.size)
+
+    def _inject(self, image: torch.Tensor, scale: int, seed: int | None) -> torch.Tensor:
+        g = self.generator
+        if not 1 <= scale < len(g):
+            raise ZooError(f"inject_scale={scale}: choose 1 to {len(g) - 1} (lower re-imagines more of the image)")
+        start = g.up(resize(image, g.sizes[scale - 1]), g.sizes[scale])
+        return g(1, start=scale, image=start, generator=_rng(seed))
+
+    def _blend(
+        self, image: ImageInput, mask: ImageInput, scale: int, radius: int, seed: int | None, output_type: OutputType
+    ) -> Any:
+        """The injected result inside the mask (dilated by ``radius`` and blurred, sigma 5, as
+        officially), ``image`` outside it."""
+        x = self._image(image)
+        m = resize(to_batch(mask, 1)[0][:1].to(self.device), self.size) > 0.5
+        disk = _disk(radius).to(self.device)
+        m = (F.conv2d(m.float(), disk[None, None], padding=radius) > 0).float()
+        m = gaussian_blur(m, [41, 41], [5.0, 5.0])
+        m = (m - m.min()) / (m.max() - m.min()).clamp_min(1e-8)
+        return self._out((1 - m) * x + m * self._inject(x, scale, seed), output_type)
+
+    def _out(self, images: torch.Tensor, output_type: OutputType, single: bool = True) -> Any:
+        return from_batch((images.float().clamp(-1, 1) + 1) / 2, output_type, single)
+
+
+def save_gif(frames: list[Image.Image], path: str | Path, fps: int = 10) -> None:
+    """Frames as a looping GIF."""
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=round(1000 / fps), loop=0)
+
+
+def _rng(seed: int | None) -> torch.Generator | None:
+    return None if seed is None else torch.Generator().manual_seed(seed)
+
+
+def _disk(radius: int) -> torch.Tensor:
+    """skimage's ``morphology.disk``: the pixels within ``radius`` of the centre."""
+    r = torch.arange(-radius, radius + 1)
+    return ((r[:, None] ** 2 + r[None, :] ** 2) <= radius**2).float()
+
+
+def _walk(g: torch.nn.Module, scale: int, frames: int, alpha: float, beta: float, rng) -> torch.Tensor:
+    """The official animation's noise at one scale: momentum ``beta``, pulled towards z* by ``alpha``."""
+    size = g.sizes[scale]
+    anchor = (g.z_star if scale == 0 else torch.zeros(1, 3, *size, device=g.z_star.device)).cpu()
+    prev1, prev2 = 0.95 * anchor + 0.05 * g.noise(scale, size, generator=rng).cpu(), anchor
+    out = []
+    for _ in range(frames):
+        diff = beta * (prev1 - prev2) + (1 - beta) * g.noise(scale, size, generator=rng).cpu()
+        z = alpha * anchor + (1 - alpha) * (prev1 + diff)
+        prev2, prev1 = prev1, z
+        out.append(z)
+    return torch.cat(out)
