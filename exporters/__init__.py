@@ -1,2 +1,12 @@
-"""Exporter plugins (installed as ``zoo.exporters``): they turn trained generators into deployable
-artifacts through the ``zoo_exporters`` hook."""
+"""Exporter plugins (installed as ``zoo.exporters``): trained generators to verified ONNX models
+and TensorRT engines, through the ``zoo_exporters`` hook like any third-party exporter."""
+
+from zoo import hookimpl
+
+from .onnx import OnnxExporter
+from .tensorrt import TensorRTExporter
+
+
+@hookimpl
+def zoo_exporters():
+    return {"onnx": OnnxExporter, "tensorrt": TensorRTExporter}

@@ -1,2 +1,134 @@
-"""Model-card templates (installed as ``zoo.model_cards``), filled from a model's data when it is
-published to the Hugging Face Hub."""
+"""Model cards from data (installed as ``zoo.model_cards``): a ``huggingface_hub.ModelCard``
+filled from the model's configuration, provenance, samples, export reports and benchmark table,
+with ``templates/model.md``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+import yaml
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+from PIL import Image
+
+from zoo.registry import get_registry
+
+if TYPE_CHECKING:
+    from zoo.pipeline import Pipeline
+
+TEMPLATE = Path(__file__).parent / "templates" / "model.md"
+TAGS = {
+    "pix2pix": "image-to-image",
+    "pix2pixhd": "image-to-image",
+    "spade": "image-to-image",
+    "singan": "unconditional-image-generation",
+}
+
+
+def model_card(pipeline: Pipeline, folder: Path | None = None, repo_id: str | None = None) -> ModelCard:
+    """The card of ``pipeline``; ``folder`` (a saved model) contributes what lies in it:
+    ``samples.png``, ``*.onnx.json`` export reports, ``bench.json`` and ``metrics.json``."""
+    config, provenance = pipeline.config, pipeline.provenance
+    arch_cls = get_registry().get("architecture", config.arch).obj
+    folder = folder or Path("/nonexistent")
+    metrics = _read(folder / "metrics.json") or []
+    data = ModelCardData(
+        license=provenance.get("license"),
+        library_name="zoo",
+        pipeline_tag=TAGS.get(config.arch, "image-to-image"),
+        tags=["zoo", "gan", config.arch],
+        model_name=repo_id or f"{config.arch} model",
+        eval_results=[EvalResult("image-to-image", m["dataset"], m["dataset"], m["name"], m["value"]) for m in metrics]
+        or None,
+    )
+    return ModelCard.from_template(
+        data,
+        template_path=str(TEMPLATE),
+        model_name=repo_id or f"A {config.arch} model",
+        summary=provenance.get("summary", ""),
+        repo_id=repo_id or "PATH",
+        arch=config.arch,
+        paper=arch_cls.paper,
+        usage=getattr(pipeline, "usage", "images = pipe(inputs)"),
+        source=provenance.get("source", ""),
+        files=", ".join(provenance.get("files", [])),
+        license=provenance.get("license"),
+        data=config.data.name,
+        config=yaml.safe_dump(json.loads(json.dumps(config.to_dict())), sort_keys=False).strip(),
+        samples=(folder / "samples.png").is_file() and "Random inputs from the model's data set, or random samples.",
+        metrics=metrics,
+        exports=[_export_row(p) for p in sorted(folder.glob("*.onnx.json"))],
+        bench=[_bench_row(r) for r in (_read(folder / "bench.json") or {}).get("rows", [])],
+        limitations=_limitations(config.arch, config.data.name, provenance.get("license")),
+    )
+
+
+def write_samples(pipeline: Pipeline, path: Path, count: int = 4) -> bool:
+    """A grid of outputs: SinGAN's random samples, or the family's own sample rows on items of
+    its data set (inputs, outputs, targets); False where there is nothing to draw from."""
+    if hasattr(pipeline, "sample"):
+        rows = [pipeline.sample(count, seed=0, output_type="pt")]
+    else:
+        rows = _dataset_rows(pipeline, count)
+        if not rows:
+            return False
+    grid = torch.cat([torch.cat(list(row), -1) for row in rows], -2)
+    Image.fromarray((grid.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype("uint8")).save(path)
+    return True
+
+
+def _dataset_rows(pipeline: Pipeline, count: int) -> list[torch.Tensor]:
+    from torch.utils.data import default_collate
+
+    registry, config = get_registry(), pipeline.config
+    try:
+        dataset = registry.create("dataset", config.data.name, **config.data.options)
+    except Exception:  # a data set that is not on this machine: the card says so
+        return []
+    model = registry.get("architecture", config.arch).obj(config, registry).eval()
+    model.nets.load_state_dict(pipeline.nets.state_dict(), strict=False)
+    items = default_collate([dataset[i] for i in range(min(count, len(dataset)))])
+    with torch.inference_mode():
+        batch = model.prepare_batch(items)
+        visuals = model.visuals(batch, model.generate(batch))
+    return [torch.stack([(v[i].float().expand(3, -1, -1) + 1) / 2 for v in visuals]) for i in range(len(visuals[0]))]
+
+
+def _export_row(path: Path) -> dict[str, Any]:
+    report = _read(path)
+    worst = max(report["checks"], key=lambda c: c["max_abs"])
+    return {
+        "file": path.name.removesuffix(".json"),
+        "precision": report["precision"],
+        "passed": "yes" if report["passed"] else "no",
+        "max_abs": f"{worst['max_abs']:.1e}",
+        "psnr": f"{min(c['psnr_db'] for c in report['checks']):.1f}",
+    }
+
+
+def _bench_row(row: dict[str, Any]) -> dict[str, Any]:
+    ok = row.get("status") == "ok"
+    return {
+        "backend": row.get("backend", "?"),
+        "latency": f"{row['latency_ms']:.3g}" if ok else row.get("status", "-"),
+        "throughput": f"{row['throughput']:.3g}" if ok else "-",
+        "speedup": f"{row['speedup']:.2f}x" if ok else "-",
+    }
+
+
+def _limitations(arch: str, data: str, license: str | None) -> str:
+    text = [
+        f"Trained on `{data}`: inputs unlike that data give unreliable images. GAN outputs can repeat the "
+        f"biases and artefacts of their training data; do not present them as photographs."
+    ]
+    if arch == "singan":
+        text.append("A SinGAN model knows one image: it recombines that image's patches and nothing else.")
+    if license and "-nc" in license:  # cc-by-nc-*, not ncsa
+        text.append(f"The licence ({license}) forbids commercial use.")
+    return " ".join(text)
+
+
+def _read(path: Path) -> Any:
+    return json.loads(path.read_text()) if path.is_file() else None

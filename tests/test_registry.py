@@ -48,7 +48,7 @@ def test_builtins_register_through_the_entry_point_group():
                 "synthetic",
             ],
         ),
-        ("exporter", "*", []),
+        ("exporter", "*", ["onnx", "tensorrt"]),
         ("pretrained", "spade-*", ["spade-ade20k", "spade-cityscapes", "spade-coco-stuff"]),
         ("command", "*", ["edit", "singan"]),
     ],

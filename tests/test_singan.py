@@ -37,6 +37,7 @@ def tiny(image, *extra: str) -> list[str]:
         f"schedule.iterations={ITERATIONS}",
         f"schedule.decay_at={ITERATIONS * 4 // 5}",
         "G.nfc=8",
+        "G.min_nfc=8",
         *QUIET,
         *extra,
     ]
@@ -86,7 +87,7 @@ def test_the_per_scale_networks_have_the_official_keys_and_shapes(reference, nfc
 
 
 def test_the_generator_adds_its_residual_to_the_centre_of_the_padded_image():
-    g = SinGANGenerator((30, 40), nfc=8)
+    g = SinGANGenerator((30, 40), nfc=8, min_nfc=8)
     prev = torch.rand(1, 3, 25, 34)
     out = g.step(0, torch.zeros_like(prev), prev)
     assert out.shape == prev.shape  # 5 px of zero padding outside the network, five 3x3 convolutions inside
@@ -165,17 +166,23 @@ def test_samples_of_any_size_differ_and_repeat_with_a_seed(run):
 def test_each_application_returns_an_image_of_the_right_size(run, image, tmp_path):
     pipe = zoo.load(run)
     mask = np.zeros((30, 40), np.uint8)
-    mask[10:20, 15:25] = 255
+    mask[:2, :2] = 255  # dilated by 20 px and blurred: the far corner stays as it was
     Image.fromarray(mask).save(tmp_path / "mask.png")
+    original = torch.from_numpy(np.asarray(Image.open(image), np.float32) / 255).permute(2, 0, 1)
     assert pipe.reconstruct().size == (40, 30)
     assert pipe.super_resolve(factor=2.0, seed=0).size == (80, 60)
-    assert pipe.super_resolve(image, factor=4.0, seed=0).size == (160, 120)
+    small = Image.open(image).resize((50, 20))
+    assert pipe.super_resolve(small, factor=2.0, seed=0).size == (100, 40)  # its own size and aspect ratio
     assert pipe.paint_to_image(image, inject_scale=1, seed=0).size == (40, 30)
-    edited = pipe.edit(image, tmp_path / "mask.png", inject_scale=1, seed=0, output_type="pt")
-    assert edited.shape == (3, 30, 40)
-    original = torch.from_numpy(np.asarray(Image.open(image), np.float32) / 255).permute(2, 0, 1)
-    assert torch.allclose(edited[:, 0, 0], original[:, 0, 0], atol=0.02)  # far from the mask: the image itself
-    assert pipe.harmonize(image, tmp_path / "mask.png", inject_scale=2, seed=0).size == (40, 30)
+    for apply in (pipe.edit, pipe.harmonize):
+        edited = apply(image, tmp_path / "mask.png", inject_scale=1, seed=0, output_type="pt")
+        assert edited.shape == (3, 30, 40)
+        assert torch.allclose(edited[:, -1, -1], original[:, -1, -1], atol=0.02)  # far from the mask: the image
+        assert (edited[:, 0, 0] - original[:, 0, 0]).abs().max() > 1e-3  # under it: resynthesized
+    everything = np.full((30, 40), 255, np.uint8)
+    Image.fromarray(everything).save(tmp_path / "all.png")
+    whole = pipe.edit(image, tmp_path / "all.png", inject_scale=1, seed=0, output_type="pt")
+    assert (whole - original).abs().mean() > 1e-3
     frames = pipe.animate(frames=4, start_scale=1, seed=0)
     assert len(frames) == 4 and frames[0].size == (40, 30)
     with pytest.raises(zoo.ZooError, match="inject_scale=0"):
@@ -209,6 +216,8 @@ def test_resuming_inside_a_scale_continues_where_it_stopped(image, tmp_path):
         "losses": None,
         "lr": None,
     }
+    early = zoo.load(tmp_path / "parts")  # stopped in scale 1: the untrained scale 2 stays out
+    assert len(early.nets["G"]) == 2 and early.sample(1, output_type="pt").shape == (1, 3, 28, 37)
     resumed = zoo.train(
         zoo.make_config("singan", overrides=[*short, "train.max_iterations=null"]), resume=tmp_path / "parts"
     )
@@ -228,3 +237,5 @@ def test_the_single_image_data_set_takes_rgba_and_grey_and_says_so(tmp_path, cap
         zoo.get_registry().create("dataset", "single-image", path=str(tmp_path / "nothere.png"))
     with pytest.raises(zoo.ConfigError, match=r"smaller than G\.min_size=25"):
         SinGANGenerator((20, 40))
+    with pytest.raises(zoo.ConfigError, match=r"1200x100 image is 250x21 at G\.max_size=250"):
+        SinGANGenerator((100, 1200))

@@ -12,7 +12,8 @@ from importlib.metadata import version
 from zoo.api import load, make_config, train
 from zoo.architecture import Architecture, LRSchedule, Phase
 from zoo.config import RunConfig
-from zoo.errors import ConfigError, DataError, NonFiniteLossError, UnknownNameError, ZooError
+from zoo.errors import CheckpointError, ConfigError, DataError, NonFiniteLossError, UnknownNameError, ZooError
+from zoo.export import export
 from zoo.hookspecs import hookimpl
 from zoo.loss import LossTerm, StepState
 from zoo.pipeline import Pipeline
@@ -23,6 +24,7 @@ __version__ = version("zoo-gan")
 
 __all__ = [
     "Architecture",
+    "CheckpointError",
     "ConfigError",
     "DataError",
     "LRSchedule",
@@ -36,6 +38,7 @@ __all__ = [
     "UnknownNameError",
     "ZooError",
     "create_model",
+    "export",
     "get_registry",
     "hookimpl",
     "list_models",

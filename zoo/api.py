@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from zoo import hub
 from zoo.config import RunConfig, load_file, parse_overrides, resolve
 from zoo.errors import ConfigError, ZooError
 from zoo.pipeline import CONFIG_NAME, Pipeline, assemble, from_folder, read_config
@@ -70,16 +71,30 @@ def train(
     return run_dir
 
 
-def load(path: str | Path, device: str | torch.device | None = None, registry: Registry | None = None) -> Pipeline:
-    """A ready-to-use, eval-mode pipeline from a saved model folder, a run folder (its latest
-    checkpoint) or a checkpoint folder."""
-    folder = Path(path)
+def load(
+    name_or_path: str | Path,
+    revision: str | None = None,
+    device: str | torch.device | None = None,
+    registry: Registry | None = None,
+    **hub_options: Any,
+) -> Pipeline:
+    """A ready-to-use, eval-mode pipeline from a registered pretrained name (``"spade-cityscapes"``)
+    or a Hugging Face Hub repository id (at ``revision``; ``hub_options`` such as ``token``,
+    ``cache_dir`` or ``force_download`` go to the download), a saved model folder, a run folder
+    (its latest checkpoint), a checkpoint folder, an exported ONNX model or a TensorRT engine."""
+    folder = Path(name_or_path)
     registry = registry or get_registry()
+    if not folder.exists():
+        folder = hub.resolve(str(name_or_path), revision, registry, **hub_options)
+    if folder.suffix in (".onnx", ".engine", ".plan") and folder.is_file():
+        from zoo.exporters.runtime import load_engine, load_graph
+
+        return (load_graph if folder.suffix == ".onnx" else load_engine)(folder, device, registry)
     if (folder / "checkpoints").is_dir() or (folder / META_NAME).is_file():
         return from_checkpoint(find_checkpoint(folder), registry, device)
     if not (folder / CONFIG_NAME).is_file():
         raise ZooError(
-            f"{path}: not a saved model, run or checkpoint folder (no {CONFIG_NAME}); "
+            f"{name_or_path}: not a saved model, run or checkpoint folder (no {CONFIG_NAME}); "
             f"pass the folder that `zoo train` or save_pretrained() wrote"
         )
     return from_folder(folder, registry, device=device)

@@ -29,11 +29,11 @@ class Conversion:
     license: str | None = None
     """The terms of the official weights (an SPDX-style id as the Hub uses: ``cc-by-nc-sa-4.0``)."""
     notes: dict[str, str] = field(default_factory=dict)
+    """What the files do not tell and was assumed, by configuration key, with how to say otherwise;
+    :func:`convert` drops the notes on keys that ``--like`` or ``--set`` decide."""
     required: dict[str, str] = field(default_factory=dict)
     """Configuration keys the files do not tell and nothing can assume, with what they mean:
     ``--set`` (or ``--like``) must give them."""
-    """What the files do not tell and was assumed, by configuration key, with how to say otherwise;
-    :func:`convert` drops the notes on keys that ``--like`` or ``--set`` decide."""
 
 
 Importer = Callable[[list[Path], bool], Conversion]
@@ -101,7 +101,7 @@ def convert(
         "source": named.source if named is not None and named.source else f"official {arch} checkpoint",
         "files": [Path(f).name for f in files],
         **({"license": license} if license else {}),
-        **({"pretrained": like} if like else {}),
+        **({"pretrained": like, "summary": named.summary} if named is not None else {}),
     }
     return pipeline, conversion
 

@@ -16,6 +16,7 @@ from zoo.architecture import Architecture, DiscriminatorOutput
 from zoo.config import RunConfig, Settings
 from zoo.data import LabelSpec
 from zoo.errors import DataError, ZooError
+from zoo.graph import GraphInput, GraphSpec
 from zoo.images import OutputType, from_batch, to_id_batch
 from zoo.nn.semantic import colorize, instance_edges, one_hot
 from zoo.pipeline import Pipeline
@@ -151,6 +152,8 @@ class LabelMapPipeline(Pipeline):
     """Base of pipelines from label maps (and instance maps; without them, each class region
     counts as one instance)."""
 
+    usage = 'photo = pipe("labels.png", "instances.png")  # label and instance maps'
+
     @cached_property
     def encoding(self) -> LabelEncoding:
         return label_encoding(self.config, self.nets["G"])
@@ -173,6 +176,15 @@ class LabelMapPipeline(Pipeline):
         moved = (e.to(self.device) for e in extra)
         classes, instances, *padded = self.encoding.pad(classes, instances.to(self.device), *moved)
         return Prepared(self.encoding(classes, instances), classes, instances, size, padded)
+
+    def graph_spec(self) -> GraphSpec:
+        """The generator over the encoded maps (``condition``: one-hot classes, edges, and any
+        feature channels), at any multiple of its stride."""
+        generator = self.nets["G"]
+        channels = self.config.nets["G"].options.get("input_nc") or self.config.nets["G"].options["semantic_nc"]
+        condition = GraphInput("condition", ("N", channels, "H", "W"), "onehot")
+        multiple = generator.size_multiple
+        return GraphSpec(generator, [condition], multiple=multiple, attributes={"size_multiple": multiple})
 
     @staticmethod
     def output(images: torch.Tensor, output_type: OutputType, single: bool) -> Any:

@@ -21,6 +21,7 @@ from torch import nn
 
 from zoo.config import RunConfig
 from zoo.errors import CheckpointError, ZooError
+from zoo.graph import GraphInput, GraphRuntime, GraphSpec
 from zoo.images import ImageInput, OutputType, from_batch, to_batch
 from zoo.registry import Registry, get_registry
 
@@ -55,6 +56,12 @@ class Pipeline(ModelHubMixin):
         """Images in [-1, 1] (N, C, H, W) -> images in [-1, 1]."""
         raise NotImplementedError
 
+    usage: str = 'image = pipe("input.png")'
+    """How the family's pipeline is called, for model cards."""
+    graph_needs: tuple[str, ...] = ()
+    """Inference networks besides ``G`` that every call needs, so an exported graph of ``G``
+    alone cannot stand in for the model (pix2pixHD's instance-feature encoder)."""
+
     # --- user-facing call ---------------------------------------------------------------------
     input_channels: int | None = None
     """Channels the generator takes; user images are converted to it (grey <-> RGB, alpha dropped)."""
@@ -66,6 +73,14 @@ class Pipeline(ModelHubMixin):
             out = self.generate(batch.to(self.device) * 2 - 1)
         return from_batch((out.float().clamp(-1, 1) + 1) / 2, output_type, single)
 
+    def graph_spec(self) -> GraphSpec:
+        """The generator as an exportable graph: an ``image`` in, an image out, at any multiple
+        of its stride. Families with other inputs override this."""
+        generator = self.nets["G"]
+        multiple = getattr(generator, "size_multiple", 1)
+        image = GraphInput("image", ("N", self.input_channels or 3, "H", "W"))
+        return GraphSpec(generator, [image], multiple=multiple, attributes={"size_multiple": multiple})
+
     def to(self, device: str | torch.device) -> Pipeline:
         self.device = torch.device(device)
         self.nets.to(self.device)
@@ -73,6 +88,8 @@ class Pipeline(ModelHubMixin):
 
     # --- persistence (ModelHubMixin) ----------------------------------------------------------
     def _save_pretrained(self, save_directory: Path) -> None:
+        if any(isinstance(net, GraphRuntime) for net in self.nets.values()):
+            raise ZooError("this pipeline runs an exported graph, which holds no PyTorch weights to save or push")
         save_directory.mkdir(parents=True, exist_ok=True)
         self.config.save(save_directory / CONFIG_NAME)
         state = {key: value.detach().contiguous().cpu() for key, value in self.nets.state_dict().items()}
@@ -81,22 +98,31 @@ class Pipeline(ModelHubMixin):
             (save_directory / PROVENANCE_NAME).write_text(json.dumps(self.provenance, indent=2))
 
     @classmethod
-    def _from_pretrained(
+    def from_pretrained(  # type: ignore[override]
         cls,
+        pretrained_model_name_or_path: str | Path,
         *,
-        model_id: str,
-        revision: str | None,
-        cache_dir: Any,
-        force_download: bool,
-        local_files_only: bool,
-        token: Any,
-        **model_kwargs: Any,
+        revision: str | None = None,
+        device: str | torch.device | None = None,
+        **hub_options: Any,
     ) -> Pipeline:
-        folder = Path(model_id)
-        if not folder.is_dir():
-            raise ZooError(f"{model_id}: no such model folder")
-        model_kwargs.pop("config", None)  # the mixin's raw config.json; from_folder reads and checks it
-        return from_folder(folder, **model_kwargs)
+        """As :func:`zoo.load`: a folder, a Hub repository id or a registered name; ``hub_options``
+        (``token``, ``cache_dir``, ``force_download``, ``local_files_only``) go to the download."""
+        from zoo.api import load
+
+        return load(pretrained_model_name_or_path, revision, device, **hub_options)
+
+    def generate_model_card(self, *args: Any, **kwargs: Any) -> Any:
+        """The card written beside saved weights (``README.md``), from the model's data."""
+        from zoo.model_cards import model_card
+
+        return model_card(self)
+
+    def push_to_hub(self, repo_id: str, **options: Any) -> str:  # type: ignore[override]
+        """Upload to the Hub with the card and samples; see :func:`zoo.hub.push` for ``options``."""
+        from zoo.hub import push
+
+        return push(self, repo_id, **options)
 
 
 def from_folder(folder: Path, registry: Registry | None = None, device: str | torch.device | None = None) -> Pipeline:

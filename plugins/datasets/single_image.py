@@ -29,9 +29,9 @@ class SingleImage(Dataset):
         with Image.open(self.path) as image:
             mode, transparent = image.mode, "transparency" in image.info
         if mode in ("RGBA", "LA", "PA") or transparent:
-            print(f"{self.path}: the alpha channel is dropped", file=sys.stderr)
+            _say_once(f"{self.path}: the alpha channel is dropped")
         if mode in ("L", "LA", "1", "I", "I;16", "F"):
-            print(f"{self.path}: a greyscale image, expanded to RGB", file=sys.stderr)
+            _say_once(f"{self.path}: a greyscale image, expanded to RGB")
         self.image = to_batch(read_image(self.path), 3)[0][0] * 2 - 1
 
     def __len__(self) -> int:
@@ -41,3 +41,13 @@ class SingleImage(Dataset):
         if index != 0:
             raise IndexError(index)
         return {"target": self.image}
+
+
+_SAID: set[str] = set()
+
+
+def _say_once(message: str) -> None:
+    """Print ``message`` once per process (the data set is opened to configure a run, then to train)."""
+    if message not in _SAID:
+        _SAID.add(message)
+        print(message, file=sys.stderr)

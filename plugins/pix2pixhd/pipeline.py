@@ -34,6 +34,8 @@ class Pix2PixHDPipeline(LabelMapPipeline):
     of a model trained with instance features: ``"random"`` (seeded), ``{instance_id: centre}``,
     or a reference photo to encode."""
 
+    graph_needs = ("E",)
+
     def __call__(
         self,
         labels: Any,

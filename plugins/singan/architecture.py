@@ -4,6 +4,7 @@ frozen ones below it."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
@@ -72,15 +73,26 @@ class SinGAN(Architecture):
     def derive(cls, config: RunConfig, registry: Registry) -> dict[str, dict[str, Any]]:
         g = config.nets["G"].options
         sizes, _ = pyramid(*g["image_size"], g["min_size"], g["max_size"], g["scale_factor"])
-        shared = ("nfc", "max_nfc", "num_layer", "kernel_size")
+        shared = ("nfc", "min_nfc", "max_nfc", "num_layer", "kernel_size")
         return {"D": {"num_scales": len(sizes), **{k: g[k] for k in shared}}}
+
+    @classmethod
+    def checkpoint_config(cls, config: RunConfig, phase: str) -> RunConfig:
+        """A checkpoint taken during scale k samples with scales 0 to k: those above are untrained."""
+        scale = int(phase.removeprefix("scale "))
+        if scale + 1 >= config.nets["D"].options["num_scales"]:
+            return config
+        limited = copy.deepcopy(config)
+        limited.nets["G"].options["trained_scales"] = scale + 1
+        return limited
 
     def __init__(self, config: RunConfig, registry: Registry):
         if dist.is_initialized() and dist.get_world_size() > 1:
             raise ConfigError("SinGAN learns from one image in one process: run it without torchrun")
         super().__init__(config, registry)
         self.scale = 0
-        self._rec_prev: dict[int, torch.Tensor] = {}
+        self._below: tuple[int, torch.Tensor] | None = None
+        self._real: tuple[tuple, torch.Tensor] | None = None
 
     # --- phases -----------------------------------------------------------------------------
     def phases(self, dataset: Dataset) -> list[Phase]:
@@ -125,29 +137,31 @@ class SinGAN(Architecture):
 
     # --- the forward pass -------------------------------------------------------------------
     def check_batch(self, batch: Mapping[str, Any]) -> None:
-        size = tuple(batch["target"].shape[-2:])
-        expected = tuple(self.config.nets["G"].options["image_size"])
-        if size != expected:
+        (height, width), expected = batch["target"].shape[-2:], tuple(self.config.nets["G"].options["image_size"])
+        if (height, width) != expected:
             raise DataError(
-                f"the training image is {size[1]}x{size[0]} but G.image_size is {expected}: leave G.image_size "
-                f"out to take it from the image"
+                f"the training image is {width}x{height} but G.image_size makes it {expected[1]}x{expected[0]}: "
+                f"leave G.image_size out to take it from the image"
             )
 
     def prepare_batch(self, batch: Mapping[str, Any]) -> dict[str, Any]:
         """The image at this scale (shrunk to the finest scale first, as officially) and the
         iteration's noise."""
-        g, i = self.nets["G"], self.scale
-        real = resize(resize(batch["target"], g.sizes[-1]), g.sizes[i])
+        g, i, image = self.nets["G"], self.scale, batch["target"]
+        key = (i, tuple(image.shape), float(image[..., ::31, ::31].sum()))  # the one image, once per scale
+        if self._real is None or self._real[0] != key:
+            self._real = key, resize(resize(image, g.sizes[-1]), g.sizes[i])
+        real = self._real[1]
         return {**batch, "real": real, "noise": g.noise(i, g.sizes[i], len(real))}
 
     @torch.no_grad()
     def reconstruction_below(self, scale: int) -> torch.Tensor:
         """What the frozen scales make of z*, moved up to ``scale`` (zeros at the coarsest)."""
-        if scale not in self._rec_prev:
+        if self._below is None or self._below[0] != scale:
             g = self.nets["G"]
             below = g.up(g.reconstruct(scale - 1), g.sizes[scale]) if scale else torch.zeros_like(g.z_star)
-            self._rec_prev = {scale: below}
-        return self._rec_prev[scale]
+            self._below = scale, below
+        return self._below[1]
 
     def generate(self, batch: Mapping[str, Any]) -> dict[str, torch.Tensor]:
         """A sample at this scale from fresh noise below it; with gradients (generator steps)

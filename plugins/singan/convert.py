@@ -15,7 +15,8 @@ from zoo.convert import Conversion, read_torch_file, state_dict_of
 from zoo.errors import CheckpointError
 
 PAD = 5
-"""The official models' padding, (kernel - 1) x layers / 2, around every saved noise map."""
+"""The padding, (kernel - 1) x layers / 2, around the official models' saved noise maps (their
+defaults: 3 x 3 kernels, 5 layers)."""
 IGNORED = {"netD.pth": "the critics are not needed to sample", "reals.pth": "the image pyramid is recomputed"}
 
 
@@ -53,14 +54,25 @@ def import_official(files: list[Path], allow_pickle: bool = False) -> Conversion
         raise CheckpointError(f"{len(extra['noise_amps'])} noise amplitudes for {len(scales)} scales")
     if "z_star" not in extra:
         raise CheckpointError("give z*, the reconstruction noise: the official 0/z_opt.pth or Zs.pth")
-    widths = [s["head.conv.weight"].shape[0] for s in scales.values()]
-    config = {"G": {"nfc": widths[0], "max_nfc": max(widths)}}
+    config = {"G": _widths(scales[0], [s["head.conv.weight"].shape[0] for s in scales.values()])}
     return Conversion(
         config,
         state | {f"G.{k}": v for k, v in extra.items()},
         ignored=ignored,
         required={"G.image_size": "the original training image's [height, width]: the scales follow from it"},
     )
+
+
+def _widths(coarsest: dict[str, torch.Tensor], heads: list[int]) -> dict[str, int]:
+    """``nfc``, ``min_nfc`` (the narrowest body block), ``max_nfc``, layers and kernel from the shapes."""
+    blocks = sorted(k for k in coarsest if k.startswith("body.") and k.endswith(".conv.weight"))
+    return {
+        "nfc": heads[0],
+        "min_nfc": coarsest[blocks[-1]].shape[0],
+        "max_nfc": max(heads),
+        "num_layer": len(blocks) + 2,
+        "kernel_size": coarsest["head.conv.weight"].shape[-1],
+    }
 
 
 def _scale_of(path: Path) -> int:

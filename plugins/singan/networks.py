@@ -11,6 +11,13 @@ from zoo.nn import init_weights
 from .pyramid import channels, pad, pyramid, upscale
 
 
+def noise_map(
+    size: tuple[int, int], count: int = 1, generator: torch.Generator | None = None, single: bool = False
+) -> torch.Tensor:
+    """RGB noise maps; ``single``: one channel broadcast to RGB, as the coarsest scale draws it."""
+    return torch.randn(count, 1 if single else 3, *size, generator=generator).expand(count, 3, *size)
+
+
 class ConvBlock(nn.Sequential):
     """3x3 convolution without padding, batch norm, LeakyReLU(0.2)."""
 
@@ -52,41 +59,47 @@ class SinGANGenerator(nn.Module):
     reconstruction noise z* (buffers, so they save and load with the weights).
 
     ``image_size`` is the training image's (height, width): the scales follow from it. The
-    trainer fills it in from the data set; a saved model keeps it.
+    trainer fills it in from the data set; a saved model keeps it. ``nfc`` and ``min_nfc`` are
+    the official widths of the head and of the body's narrowest block at the coarsest scales.
+    ``trained_scales`` limits the model to its first scales (a run that stopped early).
     """
 
     def __init__(
         self,
         image_size: tuple[int, int] | None = None,
         nfc: int = 32,
+        min_nfc: int = 32,
         max_nfc: int = 128,
         num_layer: int = 5,
         kernel_size: int = 3,
         min_size: int = 25,
         max_size: int = 250,
         scale_factor: float = 0.75,
+        trained_scales: int | None = None,
     ):
         super().__init__()
         if image_size is None:
             raise ConfigError("G.image_size is unset: it comes from the training image, or set it (height, width)")
+        if nfc < min_nfc:
+            raise ConfigError(f"G.nfc={nfc} is below G.min_nfc={min_nfc}: the body would not fit the head")
         if min(image_size) < min_size:
             raise ConfigError(f"G.image_size={tuple(image_size)} is smaller than G.min_size={min_size}")
-        self.sizes, self.factor = pyramid(*image_size, min_size, max_size, scale_factor)
+        sizes, self.factor = pyramid(*image_size, min_size, max_size, scale_factor)
         self.scales = nn.ModuleList(
-            ScaleNet(channels(i, nfc, max_nfc), channels(i, nfc, max_nfc), num_layer, kernel_size)
-            for i in range(len(self.sizes))
+            ScaleNet(channels(i, nfc, max_nfc), channels(i, min_nfc, max_nfc), num_layer, kernel_size)
+            for i in range(len(sizes))
         )
+        self.sizes = sizes[:trained_scales]
         self.padding = self.scales[0].padding
-        self.register_buffer("noise_amps", torch.ones(len(self.sizes)))
-        self.register_buffer("z_star", torch.zeros(1, 3, *self.sizes[0]))
+        self.register_buffer("noise_amps", torch.ones(len(sizes)))
+        self.register_buffer("z_star", torch.zeros(1, 3, *sizes[0]))
 
     def __len__(self) -> int:
         return len(self.sizes)
 
     def noise(self, scale: int, size: tuple[int, int], count: int = 1, generator: torch.Generator | None = None):
-        """Noise maps for ``scale``: single-channel (broadcast to RGB) at the coarsest, RGB above."""
-        noise = torch.randn(count, 1 if scale == 0 else 3, *size, generator=generator)
-        return noise.to(self.noise_amps.device).expand(count, 3, *size)
+        """Noise for ``scale``: single-channel at the coarsest, RGB above."""
+        return noise_map(size, count, generator, single=scale == 0).to(self.noise_amps.device)
 
     def step(self, scale: int, z: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
         """One scale: its generator on noise ``z`` (unit variance) added to the image ``prev``."""
@@ -141,3 +154,20 @@ class SinGANGenerator(nn.Module):
         """Scale ``scale``'s (height, width) for outputs ``scale_h`` x ``scale_w`` the training size."""
         height, width = self.sizes[scale]
         return max(1, round(height * scale_h)), max(1, round(width * scale_w))
+
+
+class PyramidSampler(nn.Module):
+    """The whole pyramid as one graph: a noise map per scale in (N, 3, h, w), a sample out."""
+
+    def __init__(self, generator: SinGANGenerator):
+        super().__init__()
+        self.generator = generator
+
+    def forward(self, *noises: torch.Tensor) -> torch.Tensor:
+        g = self.generator
+        prev = torch.zeros_like(noises[0])
+        for scale, z in enumerate(noises):
+            if scale:
+                prev = g.up(prev, (z.shape[-2], z.shape[-1]))
+            prev = g.step(scale, z, prev)
+        return prev

@@ -12,9 +12,11 @@ from PIL import Image
 from torchvision.transforms.functional import gaussian_blur
 
 from zoo.errors import ZooError
+from zoo.graph import GraphInput, GraphSpec
 from zoo.images import ImageInput, OutputType, from_batch, to_batch
 from zoo.pipeline import Pipeline
 
+from .networks import PyramidSampler, SinGANGenerator, noise_map
 from .pyramid import resize
 
 SR_STEP = 4 ** (1 / 6)
@@ -30,12 +32,26 @@ class SinGANPipeline(Pipeline):
     more of it, a high one keeps more.
     """
 
+    usage = "samples = pipe.sample(4, scale_w=1.5)  # also super_resolve, paint_to_image, edit, harmonize, animate"
+
     def __call__(self, n: int = 1, **options: Any) -> Any:
         return self.sample(n, **options)
 
     @property
-    def generator(self) -> torch.nn.Module:
-        return self.nets["G"]
+    def generator(self) -> SinGANGenerator:
+        generator = self.nets["G"]
+        if not isinstance(generator, SinGANGenerator):
+            raise ZooError(
+                "an exported SinGAN only samples, at its exported size from the coarsest scale; the other "
+                "applications need the PyTorch model (zoo.load on its folder)"
+            )
+        return generator
+
+    def graph_spec(self) -> GraphSpec:
+        """Sampling through the whole pyramid, with the noise maps as inputs, at the training size."""
+        g = self.generator
+        inputs = [GraphInput(f"noise_{i}", ("N", 3, *size), "noise") for i, size in enumerate(g.sizes)]
+        return GraphSpec(PyramidSampler(g), inputs, size=g.sizes[-1], attributes={"sizes": g.sizes})
 
     @property
     def size(self) -> tuple[int, int]:
@@ -54,6 +70,8 @@ class SinGANPipeline(Pipeline):
     ) -> list[Any]:
         """``n`` random images, ``scale_h`` x ``scale_w`` times the training size; scales below
         ``start_scale`` replay the training image's reconstruction (their structure is kept)."""
+        if not isinstance(self.nets["G"], SinGANGenerator):
+            return self._sample_graph(n, (scale_h, scale_w, start_scale), seed, output_type)
         if not 0 <= start_scale < len(self.generator):
             raise ZooError(f"start_scale={start_scale}: the model has scales 0 to {len(self.generator) - 1}")
         if n < 1 or scale_h <= 0 or scale_w <= 0:
@@ -76,7 +94,7 @@ class SinGANPipeline(Pipeline):
         if factor <= 1:
             raise ZooError(f"factor={factor}: super-resolution enlarges, give a factor above 1")
         g = self.generator
-        x = self._image(image) if image is not None else g.reconstruct()
+        x = to_batch(image, 3)[0][:1].to(self.device) * 2 - 1 if image is not None else g.reconstruct()
         steps = max(1, round(math.log(factor, SR_STEP)))
         height, width = x.shape[-2:]
         rng = _rng(seed)
@@ -84,7 +102,8 @@ class SinGANPipeline(Pipeline):
             grown = factor ** ((k + 1) / steps)
             size = (round(height * grown), round(width * grown))
             x = resize(x, size)
-            x = g.step(len(g) - 1, g.noise(k, size, generator=rng), x)  # k = 0: one noise channel, as officially
+            noise = noise_map(size, 1, rng, single=k == 0).to(self.device)  # first: one channel, as officially
+            x = g.step(len(g) - 1, noise, x)
         return self._out(x, output_type)
 
     @torch.inference_mode()
@@ -149,6 +168,14 @@ class SinGANPipeline(Pipeline):
         return self._out(torch.cat(out), output_type, single=False)
 
     # --- helpers ------------------------------------------------------------------------------
+    def _sample_graph(self, n: int, options: tuple, seed: int | None, output_type: OutputType) -> list[Any]:
+        if options != (1.0, 1.0, 0):
+            raise ZooError("an exported SinGAN samples at its exported size from scale 0 (scale_h=scale_w=1)")
+        rng = _rng(seed)
+        sizes = self.nets["G"].sizes
+        noises = [noise_map(tuple(size), n, rng, single=i == 0).to(self.device) for i, size in enumerate(sizes)]
+        return self._out(self.nets["G"](*noises), output_type, single=False)
+
     def _image(self, image: ImageInput) -> torch.Tensor:
         """A user image in [-1, 1] at the finest scale's size."""
         batch, _ = to_batch(image, 3)
@@ -165,13 +192,15 @@ class SinGANPipeline(Pipeline):
         self, image: ImageInput, mask: ImageInput, scale: int, radius: int, seed: int | None, output_type: OutputType
     ) -> Any:
         """The injected result inside the mask (dilated by ``radius`` and blurred, sigma 5, as
-        officially), ``image`` outside it."""
+        officially), ``image`` outside it (the official scripts paste the training image there,
+        which differs from the user's only where the user changed it)."""
         x = self._image(image)
         m = resize(to_batch(mask, 1)[0][:1].to(self.device), self.size) > 0.5
         disk = _disk(radius).to(self.device)
         m = (F.conv2d(m.float(), disk[None, None], padding=radius) > 0).float()
         m = gaussian_blur(m, [41, 41], [5.0, 5.0])
-        m = (m - m.min()) / (m.max() - m.min()).clamp_min(1e-8)
+        spread = m.max() - m.min()
+        m = (m - m.min()) / spread if spread > 1e-6 else m.clamp(0, 1)  # a mask over everything stays 1
         return self._out((1 - m) * x + m * self._inject(x, scale, seed), output_type)
 
     def _out(self, images: torch.Tensor, output_type: OutputType, single: bool = True) -> Any:

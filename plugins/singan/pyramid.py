@@ -8,6 +8,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from zoo.errors import ConfigError
+
 
 def pyramid(
     height: int, width: int, min_size: int = 25, max_size: int = 250, scale_factor: float = 0.75
@@ -23,6 +25,11 @@ def pyramid(
     stop = num_scales - scale_to_stop
     scale1 = min(max_size / max(height, width), 1.0)
     top = (math.ceil(height * scale1), math.ceil(width * scale1))
+    if stop < 1 or min(top) <= min_size:
+        raise ConfigError(
+            f"a {width}x{height} image is {top[1]}x{top[0]} at G.max_size={max_size}, leaving no room for scales "
+            f"down to G.min_size={min_size}: raise G.max_size, lower G.min_size, or crop the image"
+        )
     factor = (min_size / min(top)) ** (1 / stop)
     sizes = [tuple(int(v) for v in np.ceil(np.array(top) * factor ** (stop - i))) for i in range(stop + 1)]
     return sizes, factor  # type: ignore[return-value]
@@ -34,11 +41,11 @@ def channels(scale: int, nfc: int = 32, max_nfc: int = 128) -> int:
 
 
 def resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Bicubic resizing, antialiased when shrinking (as MATLAB's ``imresize`` the official code imitates)."""
+    """Bicubic resizing with MATLAB's kernel (a = -0.5, widened when shrinking), as the official
+    ``imresize`` does: torch's antialiased bicubic is that kernel, its plain one is a = -0.75."""
     if tuple(image.shape[-2:]) == tuple(size):
         return image
-    shrink = size[0] < image.shape[-2] or size[1] < image.shape[-1]
-    return F.interpolate(image, size=size, mode="bicubic", align_corners=False, antialias=shrink)
+    return F.interpolate(image, size=size, mode="bicubic", align_corners=False, antialias=True)
 
 
 def upscale(image: torch.Tensor, factor: float, size: tuple[int, int]) -> torch.Tensor:

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from zoo.errors import ZooError
+from zoo.graph import GraphInput, GraphSpec
 from zoo.images import OutputType, to_batch
 from zoo.labelmaps import LabelMapPipeline
 
@@ -37,11 +38,22 @@ class SPADEPipeline(LabelMapPipeline):
             z = self.encode(to_batch(style, 3)[0] * 2 - 1)[0]
         return self.output(self.synthesize(label_batch, instance_batch, z, seed), output_type, single)
 
+    def graph_spec(self) -> GraphSpec:
+        """The generator over the encoded maps, and a style code ``z`` with the VAE (whose
+        first layer fixes the size)."""
+        spec, generator = super().graph_spec(), self.nets["G"]
+        spec.attributes |= {"use_vae": generator.use_vae, "z_dim": generator.z_dim, "output_size": None}
+        if generator.use_vae:
+            spec.inputs.append(GraphInput("z", ("N", generator.z_dim), "noise"))
+            spec.multiple, spec.size = None, generator.output_size
+            spec.attributes["output_size"] = generator.output_size
+        return spec
+
     @torch.inference_mode()
     def encode(self, photos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Style codes' mean and log-variance of photos (N, 3, H, W) in [-1, 1]."""
         if "E" not in self.nets:
-            raise ZooError("this model was trained without the VAE, so it has no style encoder")
+            raise ZooError("this model has no style encoder (trained without the VAE, or an exported graph of G alone)")
         return self.nets["E"](photos.to(self.device))
 
     @torch.inference_mode()

@@ -1,0 +1,216 @@
+"""``zoo bench``: one generator timed on every backend it can be deployed on, on the same inputs,
+so that the choice of runtime rests on this model's latency and output error on this machine.
+
+The PyTorch backends run the module every export is traced from and verified against
+(:func:`for_export`: eval mode, spectral norm folded), so eager is the reference for speed and
+error alike. Artifacts are made with :func:`zoo.export` (verified as always) and run behind
+:func:`zoo.load`, as users run them."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import importlib.util
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from zoo.api import load
+from zoo.errors import ZooError
+from zoo.export import VerificationError, export
+from zoo.graph import GraphRuntime, check_sizes
+from zoo.pipeline import Pipeline
+from zoo.registry import Registry, get_registry
+
+from .prepare import Precision, for_export
+
+Run = Callable[[], torch.Tensor]
+"""One forward pass of a backend on the benchmark's inputs."""
+
+
+class Skip(Exception):
+    """A backend that this machine or model cannot run; its message is the reason shown."""
+
+
+def bench(
+    pipeline: Pipeline,
+    batch: int = 1,
+    size: tuple[int, int] | None = None,
+    repeats: int = 10,
+    warmup: int = 2,
+    compile: bool = False,
+    registry: Registry | None = None,
+) -> list[dict[str, Any]]:
+    """Time ``pipeline``'s generator on each backend: the median of ``repeats`` runs after one
+    run for the output (and torch.compile's compilation) and ``warmup`` more, on one batch of
+    random inputs of ``size`` (height, width; default: the graph's first test size).
+
+    One row a backend, eager first, with ``status`` ``ok``, ``skipped`` (not available here,
+    e.g. int8 without the model's data set) or ``failed`` (it raised: torch.compile, say), and
+    the ``reason``. Speed-up and maximum absolute error are against eager's output."""
+    registry = registry or get_registry()
+    if repeats < 1:
+        raise ZooError("bench needs at least one timed run (repeats >= 1)")
+    if isinstance(pipeline.nets["G"], GraphRuntime):
+        raise ZooError("zoo bench times the PyTorch model against its exports: pass its run or saved model folder")
+    spec = pipeline.graph_spec()
+    size = tuple(size or spec.test_sizes()[0])
+    inputs = [x.to(pipeline.device) for x in spec.example(batch, size)]
+    check_sizes(spec.describe(), {i.name: x for i, x in zip(spec.inputs, inputs, strict=True)}, "zoo bench")
+    eager = for_export(spec.module)
+    rows, outputs = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for backend, make in _backends(pipeline, eager, inputs, Path(folder), compile, registry):
+            row, output = _measure(make, batch, repeats, warmup)
+            rows.append({"backend": backend, "batch": batch, "size": list(size), **row})
+            outputs.append(output)
+    if rows[0]["status"] != "ok":
+        raise ZooError(f"the PyTorch generator itself fails at {size[0]}x{size[1]} (HxW): {rows[0]['reason']}")
+    for row, output in zip(rows, outputs, strict=True):
+        if output is not None:
+            row["speedup"] = rows[0]["latency_ms"] / row["latency_ms"]
+            row["max_abs_error"] = float((output.float().cpu() - outputs[0].float().cpu()).abs().max())
+    return rows
+
+
+def _backends(
+    pipeline: Pipeline,
+    eager: torch.nn.Module,
+    inputs: list[torch.Tensor],
+    folder: Path,
+    compile: bool,
+    registry: Registry,
+) -> Iterator[tuple[str, Callable[[], Run]]]:
+    """Each backend's name and how to set it up (which may raise :class:`Skip`). Set up as it is
+    measured, so that besides eager at most one backend's copy of the weights is held."""
+    yield "pytorch eager", lambda: partial(eager, *inputs)
+    yield "pytorch channels_last", partial(_channels_last, eager, inputs)
+    if compile:
+        yield "torch.compile", lambda: partial(torch.compile(eager), *inputs)
+    artifact = partial(_artifact, pipeline, inputs, registry)
+    for precision in ("fp32", "fp16", "int8"):
+        yield f"onnxruntime {precision}", partial(artifact, "onnx", folder / f"model.{precision}.onnx", precision)
+    missing = _tensorrt_missing(registry)
+    if missing:
+        yield "tensorrt", partial(_skip, missing)
+        return
+    for precision in ("fp32", "fp16"):
+        yield f"tensorrt {precision}", partial(artifact, "tensorrt", folder / f"model.{precision}.engine", precision)
+
+
+def _channels_last(eager: torch.nn.Module, inputs: list[torch.Tensor]) -> Run:
+    """Eager in NHWC memory layout, which oneDNN and cuDNN convolutions often prefer; the inputs
+    are converted beforehand, as a channels-last deployment would feed them."""
+    module = copy.deepcopy(eager).to(memory_format=torch.channels_last)
+    given = [x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x for x in inputs]
+    return partial(module, *given)
+
+
+def _artifact(
+    pipeline: Pipeline,
+    inputs: list[torch.Tensor],
+    registry: Registry,
+    format: str,
+    path: Path,
+    precision: Precision,
+) -> Run:
+    """Export (and verify) with the exporter ``format``, then run the artifact behind ``zoo.load``."""
+    with _on_cpu(pipeline):
+        try:
+            report = export(pipeline, format, path, registry=registry, precision=precision)
+        except VerificationError:
+            raise  # a wrong artifact is a failure, not an unavailable backend
+        except ZooError as exc:
+            raise Skip(str(exc)) from None
+    return partial(load(report.path, device=pipeline.device, registry=registry).nets["G"], *inputs)
+
+
+@contextlib.contextmanager
+def _on_cpu(pipeline: Pipeline) -> Iterator[None]:
+    """Exporters trace and verify on the CPU, whatever device the model is benchmarked on."""
+    device = pipeline.device
+    pipeline.to("cpu")
+    try:
+        yield
+    finally:
+        pipeline.to(device)
+
+
+def _tensorrt_missing(registry: Registry) -> str | None:
+    """Why TensorRT cannot run here, or None."""
+    if importlib.util.find_spec("tensorrt") is None:
+        return "tensorrt is not installed (pip install tensorrt)"
+    if not torch.cuda.is_available():
+        return "TensorRT needs CUDA, which is not available"
+    if not registry.entries("exporter", "tensorrt"):
+        return "no 'tensorrt' exporter is registered (see zoo list exporter)"
+    return None
+
+
+def _skip(reason: str) -> Run:
+    raise Skip(reason)
+
+
+def _measure(make: Callable[[], Run], batch: int, repeats: int, warmup: int) -> tuple[dict[str, Any], Any]:
+    """The timing row of one backend and its output (None unless it ran)."""
+    row: dict[str, Any] = {"latency_ms": None, "throughput": None, "speedup": None, "max_abs_error": None}
+    sync = torch.cuda.synchronize if torch.cuda.is_available() else lambda: None
+    try:
+        run = make()
+        with torch.inference_mode():
+            output = run()
+            for _ in range(warmup):
+                run()
+            times = []
+            for _ in range(repeats):
+                sync()
+                start = time.perf_counter()
+                run()
+                sync()
+                times.append((time.perf_counter() - start) * 1000)
+    except Skip as exc:
+        return {**row, "status": "skipped", "reason": str(exc), "times_ms": []}, None
+    except Exception as exc:  # a backend that breaks is reported; the others still run
+        return {**row, "status": "failed", "reason": f"{type(exc).__name__}: {exc}", "times_ms": []}, None
+    latency = statistics.median(times)
+    row |= {"latency_ms": latency, "throughput": batch * 1000 / latency}
+    return {**row, "status": "ok", "reason": None, "times_ms": times}, output
+
+
+def machine() -> dict[str, Any]:
+    """Where the numbers were measured: they mean little for a model card without it."""
+    import onnxruntime as ort
+
+    tensorrt = None
+    if importlib.util.find_spec("tensorrt") is not None:
+        import tensorrt
+
+        tensorrt = tensorrt.__version__
+    return {
+        "cpu": _cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "onnxruntime": ort.__version__,
+        "onnxruntime_providers": ort.get_available_providers(),
+        "tensorrt": tensorrt,
+    }
+
+
+def _cpu_name() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()

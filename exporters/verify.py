@@ -1,0 +1,38 @@
+"""Comparing an exported graph with PyTorch on fresh random inputs at the graph's test sizes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from zoo.export import Check
+from zoo.graph import GraphSpec
+
+PSNR_CAP = 200.0
+"""Identical outputs are reported at this PSNR (JSON has no infinity)."""
+TOLERANCES = {"fp32": (1e-3, 60.0), "fp16": (0.1, 35.0), "int8": (1.0, 20.0)}
+"""Per precision: the largest absolute error allowed (images in [-1, 1]) and the lowest PSNR
+against the fp32 PyTorch output; fp16 and int8 are judged mostly by PSNR."""
+
+
+def compare(
+    spec: GraphSpec, reference: torch.nn.Module, run: Callable[[list[np.ndarray]], torch.Tensor], batch: int = 2
+) -> list[Check]:
+    """``run`` (numpy inputs in the graph's order -> output) against ``reference`` at each test size."""
+    checks = []
+    for seed, size in enumerate(spec.test_sizes(), start=1):
+        inputs = spec.example(batch, size, seed=seed)
+        with torch.inference_mode():
+            expected = reference(*inputs).float()
+        got = run([x.numpy() for x in inputs]).float()
+        if got.shape != expected.shape:
+            checks.append(Check(size, math.inf, math.inf, -math.inf))
+            continue
+        error = (got - expected).abs()
+        mse = float((error**2).mean())
+        psnr = min(PSNR_CAP, 10 * math.log10(4.0 / mse)) if mse else PSNR_CAP  # peak-to-peak 2 in [-1, 1]
+        checks.append(Check(size, float(error.max()), float(error.mean()), psnr))
+    return checks

@@ -1,0 +1,157 @@
+"""ONNX export: every family's generator exported, verified at two sizes in ONNX Runtime, loaded
+back behind its pipeline; fp16 and int8 variants; size rules enforced at run time."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from helpers import HD_TINY, QUIET
+from PIL import Image
+from typer.testing import CliRunner
+
+import zoo
+from zoo.cli import app
+from zoo.export import ExportError, export
+from zoo.exporters.prepare import for_export
+from zoo.pipeline import assemble
+from zoo.plugins.datasets.single_image import DEFAULT
+from zoo.plugins.datasets.synthetic import SyntheticScenes
+
+SPADE_SMALL = ["G.ngf=4", "G.crop_size=64", "G.norm=instance", "D.ndf=8", "D.n_layers=3", "data.size=64"]
+"""Instance norm: untrained batch-norm statistics would saturate every output pixel, leaving
+verification nothing but signs to compare."""
+
+
+def pipeline(arch: str, overrides: list[str]) -> zoo.Pipeline:
+    """A pipeline with the random initial weights of ``arch``'s inference networks."""
+    torch.manual_seed(0)
+    registry = zoo.get_registry()
+    config = zoo.make_config(arch, overrides=overrides)
+    model = registry.get("architecture", arch).obj(config, registry)
+    names = model.inference_networks(config)
+    state = {f"{n}.{k}": v for n in names for k, v in model.nets[n].state_dict().items()}
+    return assemble(config, state, "random weights", registry, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def singan_image(tmp_path_factory):
+    path = tmp_path_factory.mktemp("singan") / "tiny.png"
+    Image.open(DEFAULT).convert("RGB").resize((40, 30), Image.Resampling.BICUBIC).save(path)
+    return path
+
+
+CASES = {
+    "pix2pix": ("pix2pix", ["G.ngf=4", "D.ndf=4", "G.init_type=kaiming"]),  # outputs far from 0
+    "pix2pixhd": ("pix2pixhd", HD_TINY),
+    "spade": ("spade", SPADE_SMALL),
+    "spade-vae": ("spade", [*SPADE_SMALL, "G.use_vae=true"]),
+}
+
+
+@pytest.mark.parametrize("case", [*CASES, "singan"])
+def test_each_family_exports_verifies_at_two_sizes_and_loads_back(case, tmp_path, singan_image):
+    arch, overrides = CASES.get(case, ("singan", [f"data.path={singan_image}", "G.nfc=8", "G.min_nfc=8"]))
+    pipe = pipeline(arch, overrides)
+    report = export(pipe, "onnx", tmp_path / "model.onnx")
+    assert report.passed and len(report.checks) == 2 and report.checks[0].max_abs < 1e-3
+    dynamic = case in ("pix2pix", "pix2pixhd", "spade")
+    assert (report.checks[0].size != report.checks[1].size) == dynamic
+    assert json.loads((tmp_path / "model.onnx.json").read_text())["passed"]
+    model = onnx.load(tmp_path / "model.onnx")
+    assert not list(tmp_path.glob("*.data"))  # one file: weights inside
+    meta = {p.key: p.value for p in model.metadata_props}
+    assert json.loads(meta["zoo.config"])["arch"] == arch
+    shapes = [[d.dim_param or d.dim_value for d in i.type.tensor_type.shape.dim] for i in model.graph.input]
+    assert shapes[0][0] == "batch" and (isinstance(shapes[0][2], str) == dynamic)
+
+    loaded = zoo.load(tmp_path / "model.onnx")
+    assert type(loaded) is type(pipe)
+    if arch == "singan":
+        assert torch.allclose(
+            loaded.sample(2, seed=1, output_type="pt"), pipe.sample(2, seed=1, output_type="pt"), atol=1e-4
+        )
+    elif arch == "pix2pix":
+        image = np.random.default_rng(0).integers(0, 255, (256, 512, 3), dtype=np.uint8)
+        assert torch.allclose(loaded(image, output_type="pt"), pipe(image, output_type="pt"), atol=1e-4)
+    else:
+        item = SyntheticScenes(size=64, split="val")[0]
+        a = loaded(item["label"], item["instance"], seed=2, output_type="pt")
+        assert torch.allclose(a, pipe(item["label"], item["instance"], seed=2, output_type="pt"), atol=1e-4)
+
+
+def test_spectral_norm_is_folded_and_the_model_left_intact(tmp_path):
+    pipe = pipeline("spade", SPADE_SMALL)
+    before = pipe.nets["G"].head_0.conv_0.weight.clone()
+    folded = for_export(pipe.nets["G"])
+    assert not hasattr(folded.head_0.conv_0, "parametrizations")
+    assert torch.equal(folded.head_0.conv_0.weight, before)  # W / sigma, as the model computes it
+    assert torch.equal(pipe.nets["G"].head_0.conv_0.weight, before)  # the original keeps its spectral norm
+    assert hasattr(pipe.nets["G"].head_0.conv_0, "parametrizations")
+
+
+def test_sizes_the_graph_cannot_take_fail_clearly_at_run_time(tmp_path):
+    export(pipeline(*CASES["pix2pixhd"]), "onnx", tmp_path / "hd.onnx")
+    generator = zoo.load(tmp_path / "hd.onnx").nets["G"]
+    channels, multiple = generator.described["inputs"][0]["shape"][1], generator.described["multiple"]
+    assert multiple == generator.size_multiple > 1
+    assert generator(torch.zeros(1, channels, 64, 64 + multiple)).shape == (1, 3, 64, 64 + multiple)
+    with pytest.raises(zoo.ZooError, match=f"multiples of {multiple}: resize or crop"):
+        generator(torch.zeros(1, channels, 64, 64 + multiple // 2))
+    with pytest.raises(zoo.ZooError, match="expected"):
+        generator(torch.zeros(1, channels + 1, 64, 64))
+
+
+def test_fp16_keeps_normalization_in_fp32_and_is_judged_by_psnr(tmp_path):
+    report = export(pipeline(*CASES["pix2pixhd"]), "onnx", tmp_path / "hd16.onnx", precision="fp16")
+    assert report.passed and report.precision == "fp16" and all(35 < c.psnr_db < 200 for c in report.checks)
+    graph = onnx.load(tmp_path / "hd16.onnx").graph
+    norms = [n for n in graph.node if n.op_type in ("InstanceNormalization", "ReduceMean")]
+    casts = [n for n in graph.node if n.op_type == "Cast"]
+    assert norms and casts  # normalization computed after a cast to fp32
+    assert graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT  # fp32 in and out for callers
+
+
+def test_int8_calibrates_on_the_models_data_set(tmp_path):
+    pipe = pipeline("pix2pix", ["G.ngf=4", "D.ndf=4", "data.size=256", "data.num_samples=4"])
+    report = export(pipe, "onnx", tmp_path / "q.onnx", precision="int8", calibration=3)
+    assert report.passed and report.checks[0].psnr_db > 20
+    ops = {n.op_type for n in onnx.load(tmp_path / "q.onnx").graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear"} <= ops
+    missing = pipeline("pix2pix", ["G.ngf=4", "D.ndf=4"])
+    missing.config.data = zoo.config.Component("aligned", {"root": str(tmp_path / "nowhere")})
+    with pytest.raises(zoo.ZooError, match="int8 calibrates on images of the model's data set"):
+        export(missing, "onnx", tmp_path / "q2.onnx", precision="int8")
+
+
+def test_an_export_above_tolerance_fails_and_keeps_what_was_there(tmp_path):
+    pipe = pipeline(*CASES["pix2pix"])
+    with pytest.raises(ExportError, match="disagrees with PyTorch"):
+        export(pipe, "onnx", tmp_path / "m.onnx", max_abs=0.0, min_psnr=1000)
+    assert (
+        not (tmp_path / "m.onnx").exists() and not json.loads((tmp_path / "m.onnx.rejected.json").read_text())["passed"]
+    )
+    export(pipe, "onnx", tmp_path / "m.onnx")
+    good = (tmp_path / "m.onnx").read_bytes()
+    with pytest.raises(ExportError, match="was not written"):
+        export(pipe, "onnx", tmp_path / "m.onnx", max_abs=0.0, min_psnr=1000)
+    assert (tmp_path / "m.onnx").read_bytes() == good and json.loads((tmp_path / "m.onnx.json").read_text())["passed"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx", "m.onnx.json", "m.onnx.rejected.json"]
+    with pytest.raises(ExportError, match="already an exported graph"):
+        export(tmp_path / "m.onnx", "onnx", tmp_path / "again.onnx")
+    with pytest.raises(zoo.ZooError, match="holds no PyTorch weights"):
+        zoo.load(tmp_path / "m.onnx").save_pretrained(tmp_path / "saved")
+
+
+def test_the_cli_exports_a_run(tmp_path):
+    run = zoo.train(
+        zoo.make_config("pix2pix", overrides=["G.ngf=4", "D.ndf=4", "train.max_iterations=1", *QUIET]),
+        out=tmp_path / "run",
+    )
+    result = CliRunner().invoke(app, ["export", str(run), "--onnx", "--out", str(tmp_path / "g.onnx")])
+    assert result.exit_code == 0, result.output
+    assert "onnx fp32 vs PyTorch" in result.output and (tmp_path / "g.onnx").is_file()
+    assert zoo.load(tmp_path / "g.onnx").config.arch == "pix2pix"

@@ -1,0 +1,75 @@
+"""``zoo bench``: a model's generator timed on every deployment backend, as a table and JSON."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from zoo.api import load
+from zoo.cli.app import app
+from zoo.errors import ZooError
+from zoo.exporters.bench import bench, machine
+
+
+@app.command("bench")
+def bench_command(
+    model: Annotated[str, typer.Argument(help="A run folder or saved model folder (the PyTorch model).")],
+    batch: Annotated[int, typer.Option(min=1, help="Images a forward pass.")] = 1,
+    size: Annotated[
+        str | None, typer.Option(help="Input size as HEIGHTxWIDTH, e.g. 512x1024; default: the graph's test size.")
+    ] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="Timed runs; the median is reported.")] = 10,
+    warmup: Annotated[int, typer.Option(min=0, help="Untimed runs before them.")] = 2,
+    compile: Annotated[bool, typer.Option("--compile", help="Also time torch.compile (slow to compile).")] = False,
+    device: Annotated[
+        str | None, typer.Option(help="Where PyTorch runs: cpu, cuda, cuda:1; default: the best available.")
+    ] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Also write the rows and the machine here.")] = None,
+) -> None:
+    """Time PyTorch (eager, channels_last, torch.compile), ONNX Runtime (fp32, fp16, int8) and
+    TensorRT on the same inputs: latency, throughput, speed-up over eager, error against eager."""
+    pipeline = load(model, device=device)
+    rows = bench(pipeline, batch, _size(size), repeats, warmup, compile)
+    height, width = rows[0]["size"]
+    title = (
+        f"{pipeline.config.arch} generator, batch {batch} at {height}x{width} (HxW) on {pipeline.device}: "
+        f"median of {repeats} runs after {warmup} warm-up"
+    )
+    Console().print(table(rows, title))
+    if json_path is not None:
+        setup = {"model": str(model), "arch": pipeline.config.arch, "repeats": repeats, "warmup": warmup}
+        record = {**setup, "date": time.strftime("%Y-%m-%d"), "machine": machine(), "rows": rows}
+        json_path.write_text(json.dumps(record, indent=2))
+        typer.echo(f"wrote {json_path}")
+
+
+def table(rows: list[dict[str, Any]], title: str) -> Table:
+    out = Table(title=title)
+    out.add_column("backend", no_wrap=True)
+    for heading in ("latency (ms)", "images/s", "speed-up", "max |err|"):
+        out.add_column(heading, justify="right")
+    out.add_column("status")
+    for row in rows:
+        if row["status"] == "ok":
+            numbers = [f"{row['latency_ms']:.3g}", f"{row['throughput']:.3g}", f"{row['speedup']:.2f}x"]
+            out.add_row(row["backend"], *numbers, f"{row['max_abs_error']:.1e}", "ok")
+        else:  # reasons are plain text, not rich markup ("[...]" in them is kept)
+            out.add_row(row["backend"], *["-"] * 4, Text(f"{row['status']}: {row['reason']}"))
+    return out
+
+
+def _size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        height, width = (int(side) for side in text.lower().split("x"))
+    except ValueError:
+        raise ZooError(f"--size {text}: expected HEIGHTxWIDTH, e.g. 256x256") from None
+    return height, width
