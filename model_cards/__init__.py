@@ -34,14 +34,14 @@ def model_card(pipeline: Pipeline, folder: Path | None = None, repo_id: str | No
     arch_cls = get_registry().get("architecture", config.arch).obj
     folder = folder or Path("/nonexistent")
     metrics = _read(folder / "metrics.json") or []
+    task = TAGS.get(config.arch, "image-to-image")
     data = ModelCardData(
         license=provenance.get("license"),
         library_name="zoo",
-        pipeline_tag=TAGS.get(config.arch, "image-to-image"),
+        pipeline_tag=task,
         tags=["zoo", "gan", config.arch],
         model_name=repo_id or f"{config.arch} model",
-        eval_results=[EvalResult("image-to-image", m["dataset"], m["dataset"], m["name"], m["value"]) for m in metrics]
-        or None,
+        eval_results=[EvalResult(task, m["dataset"], m["dataset"], m["name"], m["value"]) for m in metrics] or None,
     )
     return ModelCard.from_template(
         data,

@@ -120,6 +120,8 @@ def test_zoo_push_with_onnx_and_zoo_card(hub, tmp_path):
     assert not {"model.onnx", "model.onnx.json", "samples.png"} & set(hub.files("me/exported"))
     result = CliRunner().invoke(app, ["card", str(tmp_path / "model")])
     assert result.exit_code == 0 and "Converted from NVlabs/SPADE released checkpoints" in result.output
+    result = CliRunner().invoke(app, ["card", "me/exported"])
+    assert result.exit_code == 0 and 'zoo.load("me/exported")' in result.output
 
 
 def test_a_singan_model_pushes_with_its_samples(hub, tmp_path):

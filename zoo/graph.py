@@ -36,7 +36,7 @@ class GraphInput:
         shape = self.concrete(batch, height, width)
         if self.kind == "image":
             return torch.rand(shape, generator=generator) * 2 - 1
-        if self.kind == "onehot":  # the first channels one-hot classes; any extra channel (edges) 0/1
+        if self.kind == "onehot":  # one-hot over all channels (classes, edges, features alike): verification only
             classes = torch.randint(0, shape[1], (shape[0], 1, *shape[2:]), generator=generator)
             return torch.zeros(shape).scatter_(1, classes, 1.0)
         return torch.randn(shape, generator=generator)
@@ -96,7 +96,7 @@ def check_sizes(described: Mapping[str, Any], tensors: Mapping[str, Any], source
     multiple, size = described["multiple"], described["size"]
     for spec in described["inputs"]:
         value = tensors[spec["name"]]
-        expected = [d for d in spec["shape"]]
+        expected = list(spec["shape"])
         if len(value.shape) != len(expected):
             raise ZooError(f"{source}: input {spec['name']} has shape {tuple(value.shape)}; expected {expected}")
         for axis, (got, want) in enumerate(zip(value.shape, expected, strict=True)):

@@ -9,7 +9,7 @@ import typer
 
 from zoo.api import load
 from zoo.cli.app import app
-from zoo.hub import push
+from zoo.hub import is_repo_id, push
 
 
 @app.command("push")
@@ -41,6 +41,8 @@ def card_command(
     from zoo.model_cards import model_card
 
     folder = Path(model)
+    if repo_id is None and not folder.exists() and is_repo_id(model):
+        repo_id = model
     card = model_card(load(model, device="cpu"), folder if folder.is_dir() else None, repo_id)
     if out is None:
         typer.echo(str(card))
