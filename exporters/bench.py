@@ -31,6 +31,7 @@ from zoo.pipeline import Pipeline
 from zoo.registry import Registry, get_registry
 
 from .prepare import Precision, for_export
+from .runtime import import_tensorrt
 
 Run = Callable[[], torch.Tensor]
 """One forward pass of a backend on the benchmark's inputs."""
@@ -146,10 +147,10 @@ def _on_cpu(pipeline: Pipeline) -> Iterator[None]:
 
 def _tensorrt_missing(registry: Registry) -> str | None:
     """Why TensorRT cannot run here, or None."""
-    if importlib.util.find_spec("tensorrt") is None:
-        return "tensorrt is not installed (pip install tensorrt)"
-    if not torch.cuda.is_available():
-        return "TensorRT needs CUDA, which is not available"
+    try:
+        import_tensorrt("TensorRT timing")
+    except ZooError as exc:
+        return str(exc)
     if not registry.entries("exporter", "tensorrt"):
         return "no 'tensorrt' exporter is registered (see zoo list exporter)"
     return None

@@ -14,7 +14,7 @@ from torch.utils.data import default_collate
 
 from zoo.errors import ZooError
 from zoo.graph import GraphSpec
-from zoo.pipeline import Pipeline
+from zoo.pipeline import Pipeline, training_model
 from zoo.registry import get_registry
 
 
@@ -34,8 +34,7 @@ def calibration_inputs(pipeline: Pipeline, spec: GraphSpec, count: int = 16) -> 
         ) from None
     if hasattr(dataset, "augment"):
         dataset.augment = False
-    model = registry.get("architecture", config.arch).obj(config, registry).eval()
-    model.nets.load_state_dict(pipeline.nets.state_dict(), strict=False)
+    model = training_model(pipeline, registry)
     captured: list[tuple[Any, ...]] = []
     handle = model.nets["G"].register_forward_pre_hook(lambda module, args: captured.append(args))
     try:

@@ -82,13 +82,14 @@ def write_samples(pipeline: Pipeline, path: Path, count: int = 4) -> bool:
 def _dataset_rows(pipeline: Pipeline, count: int) -> list[torch.Tensor]:
     from torch.utils.data import default_collate
 
+    from zoo.pipeline import training_model
+
     registry, config = get_registry(), pipeline.config
     try:
         dataset = registry.create("dataset", config.data.name, **config.data.options)
     except Exception:  # a data set that is not on this machine: the card says so
         return []
-    model = registry.get("architecture", config.arch).obj(config, registry).eval()
-    model.nets.load_state_dict(pipeline.nets.state_dict(), strict=False)
+    model = training_model(pipeline, registry)
     items = default_collate([dataset[i] for i in range(min(count, len(dataset)))])
     with torch.inference_mode():
         batch = model.prepare_batch(items)

@@ -125,6 +125,16 @@ class Pipeline(ModelHubMixin):
         return push(self, repo_id, **options)
 
 
+def training_model(pipeline: Pipeline, registry: Registry | None = None) -> Any:
+    """The family's architecture holding ``pipeline``'s inference weights, in eval mode: its
+    ``prepare_batch`` and ``generate`` turn data-set items into generator inputs and outputs
+    (int8 calibration, model-card samples), so no family writes that twice."""
+    registry = registry or get_registry()
+    model = registry.get("architecture", pipeline.config.arch).obj(pipeline.config, registry).eval()
+    model.nets.load_state_dict(pipeline.nets.state_dict(), strict=False)  # only the inference nets are saved
+    return model
+
+
 def from_folder(folder: Path, registry: Registry | None = None, device: str | torch.device | None = None) -> Pipeline:
     """Build the pipeline saved in ``folder`` (``config.json`` + ``model.safetensors``).
 
