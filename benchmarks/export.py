@@ -16,8 +16,8 @@ from common import report, run_case
 from torch import nn
 
 import zoo
-from zoo.exporters.bench import bench
-from zoo.pipeline import assemble
+from zoo.exporting.bench import bench
+from zoo.saved import assemble
 
 CASES: dict[str, tuple[str, str | None, tuple[int, int]]] = {  # arch, data set, size (H, W)
     "pix2pix U-Net 256 256x256": ("pix2pix", None, (256, 256)),
@@ -35,7 +35,7 @@ def run(case: str, repeats: int, warmup: int) -> list[dict]:
     state = arch_cls.build_nets(config, registry, arch_cls.inference_networks(config)).state_dict()
     pipeline = assemble(config, state, "random weights", registry, device="cpu")
     settle(pipeline, size)
-    return [{"case": case, **row} for row in bench(pipeline, size=size, repeats=repeats, warmup=warmup)]
+    return [{"case": case, **row} for row in bench(pipeline, registry, size=size, repeats=repeats, warmup=warmup)]
 
 
 def settle(pipeline: zoo.Pipeline, size: tuple[int, int]) -> None:

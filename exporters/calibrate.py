@@ -12,17 +12,19 @@ import numpy as np
 import torch
 from torch.utils.data import default_collate
 
+from zoo.architecture import training_model
 from zoo.errors import ZooError
 from zoo.graph import GraphSpec
-from zoo.pipeline import Pipeline, training_model
-from zoo.registry import get_registry
+from zoo.inference import InferencePipeline
+from zoo.registry import Registry
 
 
-def calibration_inputs(pipeline: Pipeline, spec: GraphSpec, count: int = 16) -> list[dict[str, np.ndarray]]:
+def calibration_inputs(
+    pipeline: InferencePipeline, spec: GraphSpec, registry: Registry, count: int = 16
+) -> list[dict[str, np.ndarray]]:
     names = [i.name for i in spec.inputs]
     if all(i.kind == "noise" for i in spec.inputs):
         return [_named(names, spec.example(1, spec.trace_size(), seed=s)) for s in range(count)]
-    registry = get_registry()
     config = pipeline.config
     try:
         dataset = registry.create("dataset", config.data.name, **config.data.options)

@@ -1,85 +1,93 @@
-"""``zoo export --onnx``: the generator through ``torch.onnx``'s current (dynamo) exporter, with
-dynamic batch and spatial sizes where the family allows them, its configuration and size rules
-in the model's metadata, and verification in ONNX Runtime at two sizes before it is kept."""
+"""``zoo export --format onnx``: the generator through ``torch.onnx``'s current (dynamo) exporter,
+with dynamic batch and spatial sizes where the family allows them, its configuration and size
+rules in the model's metadata, and verification in ONNX Runtime at two sizes before it is kept.
 
-from __future__ import annotations
+ONNX and ONNX Runtime are imported when an export or a load needs them, not when the exporter is
+listed."""
 
-import json
-import os
 import tempfile
 import time
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import onnxruntime as ort
 import torch
-from torch.export import Dim
+from pydantic import Field
 
 from zoo.errors import ZooError
-from zoo.export import Exporter, ExportError, ExportReport, VerificationError
+from zoo.exporting.artifact import artifact_metadata, pipeline_around
+from zoo.exporting.export import staged
+from zoo.exporting.exporter import Exporter, ExportError, ExportReport, VerificationError
+from zoo.exporting.prepare import Positional, PrecisionOption, TestModeOption, dynamic_shapes, for_export
+from zoo.exporting.verify import MaxAbsOption, MinPsnrOption, compare, tolerances
 from zoo.graph import GraphSpec
-from zoo.pipeline import Pipeline
+from zoo.inference import InferencePipeline
+from zoo.registry import Registry
 
 from .calibrate import calibration_inputs
-from .prepare import Precision, TestMode, for_export
-from .verify import TOLERANCES, compare
+from .runtime import OnnxGraph
 
 OPSET = 18
 LARGE = 2 * 1024**3 - 64 * 1024**2
 """Protobuf's 2 GB limit, less headroom for the graph: above it weights go to a side file."""
 
 
-class OnnxExporter(Exporter):
-    """ONNX models in fp32, fp16 (normalization kept in fp32) or int8 (static QDQ quantization
-    calibrated on the model's data set)."""
+@dataclass
+class OnnxOptions:
+    """How the ONNX graph is made and judged: the options of the ONNX exporter, and of the
+    exporters that build on its graph."""
 
-    suffix = ".onnx"
+    precision: PrecisionOption = "fp32"
+    test_mode: TestModeOption = "eval"
+    opset: Annotated[int, Field(ge=18, description="ONNX opset of the graph")] = OPSET
+    calibration: Annotated[int, Field(ge=1, description="int8: how many data-set images calibrate")] = 16
+    max_abs: MaxAbsOption = None
+    min_psnr: MinPsnrOption = None
 
-    def export(
-        self,
-        pipeline: Pipeline,
-        out: Path,
-        precision: Precision = "fp32",
-        test_mode: TestMode = "eval",
-        opset: int = OPSET,
-        calibration: int = 16,
-        max_abs: float | None = None,
-        min_psnr: float | None = None,
-    ) -> ExportReport:
+    def limits(self) -> tuple[float, float]:
+        """The largest absolute error and the lowest PSNR a check must meet."""
+        return tolerances(self.precision, self.max_abs, self.min_psnr)
+
+    def onnx_options(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(OnnxOptions)}
+
+
+@dataclass
+class OnnxExporter(Exporter, OnnxOptions):
+    """ONNX models for ONNX Runtime, in fp32, fp16 (normalization kept in fp32) or int8 (static
+    QDQ quantization calibrated on the model's data set)."""
+
+    suffixes = (".onnx",)
+    shortcut = "onnx"
+    default = True
+    companions = (".data",)  # the weights of a model over 2 GB
+
+    def artifact_name(self) -> str:
+        return f"model{'' if self.precision == 'fp32' else '.' + self.precision}.onnx"
+
+    def export(self, pipeline: InferencePipeline, out: Path, registry: Registry) -> ExportReport:
         spec = pipeline.graph_spec()
         started = time.perf_counter()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=out.parent, prefix=".zoo-export-") as folder:
-            work = Path(folder) / out.name  # the artifact replaces ``out`` only once verified
-            report = self._export(pipeline, spec, work, precision, test_mode, opset, calibration, max_abs, min_psnr)
+        with staged(out) as work:
+            report = self._export(pipeline, spec, work, registry)
             report.details["seconds"] = time.perf_counter() - started
             report.path = out
             if not report.passed:
                 raise VerificationError(f"{out} was not written: it disagrees with PyTorch\n{report.table()}", report)
-            for made in Path(folder).iterdir():  # the model, and its weights file if over 2 GB
-                os.replace(made, out.parent / made.name)
         return report
 
-    def _export(
-        self,
-        pipeline: Pipeline,
-        spec: GraphSpec,
-        out: Path,
-        precision: Precision,
-        test_mode: TestMode,
-        opset: int,
-        calibration: int,
-        max_abs: float | None,
-        min_psnr: float | None,
-    ) -> ExportReport:
-        reference = for_export(spec.module, test_mode)
-        if precision == "int8":
-            inputs = calibration_inputs(pipeline, spec, calibration)  # first: without data, fail before exporting
+    def _export(self, pipeline: InferencePipeline, spec: GraphSpec, out: Path, registry: Registry) -> ExportReport:
+        import onnxruntime as ort
+
+        reference = for_export(spec.module, self.test_mode)
+        if self.precision == "int8":
+            # first: without data, fail before exporting
+            inputs = calibration_inputs(pipeline, spec, registry, self.calibration)
             with tempfile.TemporaryDirectory() as folder:
-                fp32 = write_onnx(reference, spec, Path(folder) / "fp32.onnx", pipeline, test_mode, "fp32", opset)
+                fp32 = self.write(reference, spec, Path(folder) / "fp32.onnx", pipeline, "fp32")
                 quantize(fp32, out, inputs)
         else:
-            write_onnx(for_export(spec.module, test_mode, precision), spec, out, pipeline, test_mode, precision, opset)
+            self.write(for_export(spec.module, self.test_mode, self.precision), spec, out, pipeline, self.precision)
         session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
         names = [i.name for i in session.get_inputs()]
 
@@ -87,81 +95,48 @@ class OnnxExporter(Exporter):
             return torch.from_numpy(session.run(None, dict(zip(names, inputs, strict=True)))[0])
 
         checks = compare(spec, reference, run)
-        default_abs, default_psnr = TOLERANCES[precision]
-        return ExportReport(
-            out,
-            "onnx",
-            precision,
-            test_mode,
-            checks,
-            default_abs if max_abs is None else max_abs,
-            default_psnr if min_psnr is None else min_psnr,
-            {"opset": opset, "onnxruntime": ort.__version__, "torch": torch.__version__, "bytes": out.stat().st_size},
-        )
+        details = {"opset": self.opset, "onnxruntime": ort.__version__, "torch": torch.__version__}
+        details["bytes"] = out.stat().st_size
+        return ExportReport(out, self.precision, self.test_mode, checks, *self.limits(), details)
 
+    def write(
+        self, module: torch.nn.Module, spec: GraphSpec, path: Path, pipeline: InferencePipeline, precision: str
+    ) -> Path:
+        """Trace ``module`` (prepared from ``spec``) to ``path``, one file unless over 2 GB."""
+        example = spec.example(2, spec.trace_size())
+        try:
+            program = torch.onnx.export(
+                Positional(module).eval(),
+                example,
+                dynamo=True,
+                input_names=[i.name for i in spec.inputs],
+                output_names=["output"],
+                dynamic_shapes=(dynamic_shapes(spec),),
+                opset_version=self.opset,
+                verbose=False,
+            )
+        except Exception as exc:
+            raise ExportError(f"torch.onnx could not export the {pipeline.config.arch} generator: {exc}") from exc
+        program.model.metadata_props.update(artifact_metadata(spec, pipeline, self.test_mode, precision))
+        large = sum(p.numel() * p.element_size() for p in module.parameters()) > LARGE
+        program.save(str(path), external_data=large)
+        return path
 
-def write_onnx(
-    module: torch.nn.Module,
-    spec: GraphSpec,
-    path: Path,
-    pipeline: Pipeline,
-    test_mode: str,
-    precision: str,
-    opset: int = OPSET,
-) -> Path:
-    """Trace ``module`` (prepared from ``spec``) to ``path``, one file unless over 2 GB."""
-    example = spec.example(2, spec.trace_size())
-    try:
-        program = torch.onnx.export(
-            Positional(module).eval(),
-            example,
-            dynamo=True,
-            input_names=[i.name for i in spec.inputs],
-            output_names=["output"],
-            dynamic_shapes=(dynamic_shapes(spec),),
-            opset_version=opset,
-            verbose=False,
-        )
-    except Exception as exc:
-        raise ExportError(f"torch.onnx could not export the {pipeline.config.arch} generator: {exc}") from exc
-    program.model.metadata_props.update(metadata(spec, pipeline, test_mode, precision))
-    large = sum(p.numel() * p.element_size() for p in module.parameters()) > LARGE
-    program.save(str(path), external_data=large)
-    return path
+    @classmethod
+    def load(cls, path: Path, device: str | torch.device | None, registry: Registry) -> InferencePipeline:
+        """The family pipeline around the ONNX model, run by ONNX Runtime."""
+        graph = OnnxGraph(path)
+        return pipeline_around(graph, graph.metadata, path, device or "cpu", registry)
 
+    @classmethod
+    def bench_variants(cls) -> dict[str, dict[str, Any]]:
+        return {f"onnxruntime {precision}": {"precision": precision} for precision in ("fp32", "fp16", "int8")}
 
-class Positional(torch.nn.Module):
-    """``module`` called with the graph's inputs as positional arguments, whatever it names them,
-    so that one rule gives every graph its dynamic shapes."""
+    @classmethod
+    def environment(cls) -> dict[str, Any]:
+        import onnxruntime as ort
 
-    def __init__(self, module: torch.nn.Module):
-        super().__init__()
-        self.module = module
-
-    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-        return self.module(*inputs)
-
-
-def dynamic_shapes(spec: GraphSpec) -> tuple[dict[int, Any], ...]:
-    """Batch dynamic everywhere; height and width as multiples of ``spec.multiple``."""
-    batch = Dim("batch", min=1, max=4096)
-    dims: dict[str, Any] = {"N": batch}
-    if spec.multiple is not None:
-        top = 16384 // spec.multiple
-        dims["H"] = spec.multiple * Dim("h", min=1, max=top)
-        dims["W"] = spec.multiple * Dim("w", min=1, max=top)
-    return tuple({axis: dims[d] for axis, d in enumerate(i.shape) if d in dims} for i in spec.inputs)
-
-
-def metadata(spec: GraphSpec, pipeline: Pipeline, test_mode: str, precision: str) -> dict[str, str]:
-    """What ``zoo.load`` needs to rebuild the pipeline around the graph, and what it checks."""
-    return {
-        "zoo.config": json.dumps(pipeline.config.to_dict()),
-        "zoo.graph": json.dumps(spec.describe()),
-        "zoo.precision": precision,
-        "zoo.test_mode": test_mode,
-        "zoo.provenance": json.dumps(pipeline.provenance),
-    }
+        return {"onnxruntime": ort.__version__, "onnxruntime_providers": ort.get_available_providers()}
 
 
 def quantize(fp32: Path, out: Path, inputs: list[dict[str, Any]]) -> None:

@@ -1,24 +1,18 @@
-"""Exported graphs behind the family's own pipeline: ``zoo.load("model.onnx")`` or
-``zoo.load("model.engine")`` rebuilds the pipeline from the configuration in the model's metadata
-and puts an ONNX Runtime session or a TensorRT engine where the generator was, so the same calls
-work (and inputs the graph cannot take fail clearly)."""
+"""The runtimes of the exported graphs: an ONNX Runtime session or a TensorRT engine called like
+the generator it stands in for, behind the family's own pipeline (the exporters' ``load``), so the
+same calls work and inputs the graph cannot take fail clearly."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import torch
-from torch import nn
 
-from zoo.config import RunConfig
 from zoo.errors import CheckpointError, ZooError
 from zoo.graph import GraphRuntime
-from zoo.pipeline import Pipeline
-from zoo.registry import Registry, get_registry
 
 TENSORRT_INSTALL = (
     'pip install "zoo-gan[tensorrt]" (or: pip install tensorrt --extra-index-url https://pypi.nvidia.com)'
@@ -47,18 +41,27 @@ class OnnxGraph(GraphRuntime):
         return torch.from_numpy(self.session.run(None, feeds)[0]).to(device)
 
 
-def import_tensorrt(purpose: str, error: type[ZooError] = ZooError) -> ModuleType:
-    """``tensorrt``, where it and a CUDA GPU are there; otherwise ``error`` saying what is missing
-    and how to install it, so that nothing fails half-way through an export or a load."""
+def tensorrt_missing() -> str | None:
+    """What TensorRT needs that this machine lacks, with how to get it (``the tensorrt package
+    ...: pip install ...``); None if nothing."""
     missing = []
     try:
-        import tensorrt
+        import tensorrt  # noqa: F401
     except (ImportError, OSError) as exc:  # OSError: the package is there but its CUDA libraries are not
         missing.append(f"the tensorrt package ({exc}): {TENSORRT_INSTALL}")
     if not torch.cuda.is_available():
         missing.append("a CUDA GPU, which PyTorch does not see (an NVIDIA GPU and driver, and a CUDA build of torch)")
+    return " and ".join(missing) or None
+
+
+def import_tensorrt(purpose: str, error: type[ZooError] = ZooError) -> ModuleType:
+    """``tensorrt``, where it and a CUDA GPU are there; otherwise ``error`` saying what is missing
+    and how to install it, so that nothing fails half-way through an export or a load."""
+    missing = tensorrt_missing()
     if missing:
-        raise error(f"{purpose} needs {' and '.join(missing)}")
+        raise error(f"{purpose} needs {missing}")
+    import tensorrt
+
     return tensorrt
 
 
@@ -124,34 +127,3 @@ class TensorRTGraph(GraphRuntime):
                 raise ZooError(f"{self.source}: TensorRT failed to run the engine (see its messages above)")
         self.stream.synchronize()  # the feeds may be freed, and the caller may read the output on any stream
         return output.to(device)
-
-
-def load_graph(path: Path, device: str | torch.device | None = None, registry: Registry | None = None) -> Pipeline:
-    """The family pipeline around an exported ONNX model."""
-    graph = OnnxGraph(path)
-    return _pipeline(graph, graph.metadata, path, device or "cpu", registry)
-
-
-def load_engine(path: Path, device: str | torch.device | None = None, registry: Registry | None = None) -> Pipeline:
-    """The family pipeline around a TensorRT engine, on the GPU unless ``device`` says otherwise
-    (the engine runs on a GPU either way)."""
-    graph = TensorRTGraph(path, device or "cuda")
-    return _pipeline(graph, graph.metadata, path, device or graph.gpu, registry)
-
-
-def _pipeline(
-    graph: GraphRuntime, metadata: Mapping[str, str], path: Path, device: str | torch.device, registry: Registry | None
-) -> Pipeline:
-    """The pipeline of the configuration in ``metadata``, with ``graph`` as its generator."""
-    registry = registry or get_registry()
-    config = RunConfig.from_dict(json.loads(metadata["zoo.config"]), registry, source=f"{path} metadata")
-    arch_cls = registry.get("architecture", config.arch).obj
-    extra = [n for n in arch_cls.inference_networks(config) if n in arch_cls.pipeline.graph_needs]
-    if extra:
-        raise ZooError(
-            f"{path}: this {config.arch} model also needs its {', '.join(extra)} network(s), which the exported "
-            f"graph does not hold; load the PyTorch model for it"
-        )
-    pipeline = arch_cls.pipeline(config, nn.ModuleDict({"G": graph}), device=device)
-    pipeline.provenance = json.loads(metadata.get("zoo.provenance", "{}"))
-    return pipeline

@@ -3,97 +3,119 @@ profile over the dynamic batch and sizes, a persisted timing cache, and the prec
 graph carries (strong typing); then run on fresh inputs and compared with PyTorch, as the ONNX
 model is, before it is kept."""
 
-from __future__ import annotations
-
 import json
 import tempfile
 import time
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from types import ModuleType
+from typing import Annotated, Any
 
-import onnx
 import torch
+from pydantic import Field
 
-from zoo.export import Exporter, ExportError, ExportReport, VerificationError
+from zoo.exporting.artifact import pipeline_around
+from zoo.exporting.export import staged
+from zoo.exporting.exporter import Exporter, ExportError, ExportReport, VerificationError
+from zoo.exporting.prepare import for_export
+from zoo.exporting.verify import compare
 from zoo.graph import GraphSpec
-from zoo.pipeline import Pipeline
+from zoo.inference import InferencePipeline
+from zoo.registry import Registry
 
-from .onnx import OPSET, OnnxExporter
-from .prepare import Precision, TestMode, for_export
-from .runtime import TensorRTGraph, engine_metadata, import_tensorrt
-from .verify import compare
+from .onnx import OnnxExporter, OnnxOptions
+from .runtime import TensorRTGraph, engine_metadata, import_tensorrt, tensorrt_missing
 
 Shape = tuple[int, ...]
 
 
-class TensorRTExporter(Exporter):
+@dataclass
+class TensorRTExporter(Exporter, OnnxOptions):
     """TensorRT engines in fp32, fp16 or int8: the ONNX exporter's model of that precision (int8:
     its QDQ model), built strongly typed so TensorRT keeps the types the graph was verified in."""
 
-    suffix = ".engine"
+    suffixes = (".engine", ".plan")
+    shortcut = "trt"
+    companions = (".meta.json",)  # engines carry no metadata: zoo's goes beside them
+    stale = tuple(
+        f"*{suffix}{ending}"
+        for suffix in suffixes
+        for ending in ("", ".json", ".rejected.json", ".meta.json", ".timing.cache")
+    )
 
-    def export(
-        self,
-        pipeline: Pipeline,
-        out: Path,
-        precision: Precision = "fp32",
-        test_mode: TestMode = "eval",
-        opset: int = OPSET,
-        calibration: int = 16,
-        max_abs: float | None = None,
-        min_psnr: float | None = None,
-        workspace_gb: float = 4.0,
-        timing_cache: str | Path | None = None,
-        max_batch: int = 8,
-        max_size: int = 1024,
-    ) -> ExportReport:
-        """``timing_cache``: the file that keeps TensorRT's kernel timings between builds (default
-        ``<out>.timing.cache``; share one across exports to build faster). ``max_batch`` and
-        ``max_size`` (pixels per side) bound the inputs the engine takes where sizes are dynamic."""
+    workspace_gb: Annotated[float, Field(gt=0, description="TensorRT's workspace memory, in GB")] = 4.0
+    timing_cache: Annotated[
+        Path | None,
+        Field(description="file keeping TensorRT's kernel timings between builds (default <out>.timing.cache)"),
+    ] = None
+    max_batch: Annotated[int, Field(ge=1, description="largest batch the engine takes")] = 8
+    max_size: Annotated[int, Field(ge=1, description="largest side in pixels, where sizes are dynamic")] = 1024
+
+    def artifact_name(self) -> str:
+        return OnnxExporter(**self.onnx_options()).artifact_name().removesuffix(".onnx") + ".engine"
+
+    def export(self, pipeline: InferencePipeline, out: Path, registry: Registry) -> ExportReport:
         trt = import_tensorrt("TensorRT export", ExportError)
         started = time.perf_counter()
         spec = pipeline.graph_spec()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        cache = Path(timing_cache) if timing_cache is not None else out.with_name(out.name + ".timing.cache")
-        profile = profile_shapes(spec, max_batch, max_size)
-        with tempfile.TemporaryDirectory() as folder:
+        cache = Path(self.timing_cache) if self.timing_cache is not None else out.with_name(out.name + ".timing.cache")
+        profile = profile_shapes(spec, self.max_batch, self.max_size)
+        with tempfile.TemporaryDirectory() as folder, staged(out) as work:  # the engine replaces `out` once verified
             model = Path(folder) / "model.onnx"
             try:
-                verified = OnnxExporter().export(
-                    pipeline, model, precision=precision, test_mode=test_mode, opset=opset,
-                    calibration=calibration, max_abs=max_abs, min_psnr=min_psnr,
-                )  # fmt: skip
+                verified = OnnxExporter(**self.onnx_options()).export(pipeline, model, registry)
             except ExportError as exc:
                 raise ExportError(f"no TensorRT engine: the ONNX model it is built from failed. {exc}") from None
-            strongly_typed = build_engine(trt, model, out, profile, precision, workspace_gb, cache)
-            metadata = {p.key: p.value for p in onnx.load(str(model), load_external_data=False).metadata_props}
-        meta_path = engine_metadata(out)
-        meta_path.write_text(json.dumps({k: v for k, v in metadata.items() if k.startswith("zoo.")}, indent=2))
-        graph = TensorRTGraph(out)
-        checks = compare(
-            spec,
-            for_export(spec.module, test_mode),
-            lambda xs: graph(*(torch.from_numpy(x) for x in xs)),
-            batch=min(2, max_batch),
-        )
-        report = ExportReport(
-            out,
-            "tensorrt",
-            precision,
-            test_mode,
-            checks,
-            verified.max_abs_tolerance,
-            verified.min_psnr_db,
-            {"tensorrt": trt.__version__, "torch": torch.__version__, "gpu": torch.cuda.get_device_name(graph.gpu),
-             "strongly_typed": strongly_typed, "profile": profile, "timing_cache": str(cache),
-             "onnx": verified.details | {"checks": verified.checks},
-             "seconds": time.perf_counter() - started, "bytes": out.stat().st_size},
-        )  # fmt: skip
-        if not report.passed:
-            out.unlink()
-            meta_path.unlink()
-            raise VerificationError(f"{out} was not kept: it disagrees with PyTorch\n{report.table()}", report)
+            strongly_typed = build_engine(trt, model, work, profile, self.precision, self.workspace_gb, cache)
+            metadata = {k: v for k, v in onnx_metadata(model).items() if k.startswith("zoo.")}
+            engine_metadata(work).write_text(json.dumps(metadata, indent=2))
+            graph = TensorRTGraph(work)
+            checks = compare(
+                spec,
+                for_export(spec.module, self.test_mode),
+                lambda xs: graph(*(torch.from_numpy(x) for x in xs)),
+                batch=min(2, self.max_batch),
+            )
+            details = {
+                "tensorrt": trt.__version__, "torch": torch.__version__, "gpu": torch.cuda.get_device_name(graph.gpu),
+                "strongly_typed": strongly_typed, "profile": profile, "timing_cache": str(cache),
+                "onnx": verified.details | {"checks": verified.checks},
+                "seconds": time.perf_counter() - started, "bytes": work.stat().st_size,
+            }  # fmt: skip
+            report = ExportReport(out, self.precision, self.test_mode, checks, *self.limits(), details)
+            if not report.passed:
+                raise VerificationError(f"{out} was not written: it disagrees with PyTorch\n{report.table()}", report)
         return report
+
+    @classmethod
+    def load(cls, path: Path, device: str | torch.device | None, registry: Registry) -> InferencePipeline:
+        """The family pipeline around the engine, on the GPU unless ``device`` says otherwise (the
+        engine runs on a GPU either way)."""
+        graph = TensorRTGraph(path, device or "cuda")
+        return pipeline_around(graph, graph.metadata, path, device or graph.gpu, registry)
+
+    @classmethod
+    def bench_variants(cls) -> dict[str, dict[str, Any]]:
+        return {f"tensorrt {precision}": {"precision": precision} for precision in ("fp32", "fp16")}
+
+    @classmethod
+    def unavailable(cls) -> str | None:
+        return tensorrt_missing()
+
+    @classmethod
+    def environment(cls) -> dict[str, Any]:
+        try:
+            return {"tensorrt": metadata.version("tensorrt")}
+        except metadata.PackageNotFoundError:
+            return {"tensorrt": None}
+
+
+def onnx_metadata(model: Path) -> dict[str, str]:
+    """The metadata entries of an ONNX model (without reading its weights)."""
+    import onnx
+
+    return {p.key: p.value for p in onnx.load(str(model), load_external_data=False).metadata_props}
 
 
 def profile_shapes(spec: GraphSpec, max_batch: int, max_size: int) -> dict[str, tuple[Shape, Shape, Shape]]:

@@ -10,31 +10,32 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 import yaml
-from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from PIL import Image
+from torch.utils.data import default_collate
 
-from zoo.registry import get_registry
+from zoo.architecture import training_model
+from zoo.inference import InferencePipeline
+from zoo.registry import Registry
 
 if TYPE_CHECKING:
-    from zoo.pipeline import Pipeline
+    from huggingface_hub import ModelCard
 
 TEMPLATE = Path(__file__).parent / "templates" / "model.md"
-TAGS = {
-    "pix2pix": "image-to-image",
-    "pix2pixhd": "image-to-image",
-    "spade": "image-to-image",
-    "singan": "unconditional-image-generation",
-}
 
 
-def model_card(pipeline: Pipeline, folder: Path | None = None, repo_id: str | None = None) -> ModelCard:
+def model_card(
+    pipeline: InferencePipeline, registry: Registry, folder: Path | None = None, repo_id: str | None = None
+) -> ModelCard:
     """The card of ``pipeline``; ``folder`` (a saved model) contributes what lies in it:
-    ``samples.png``, ``*.onnx.json`` export reports, ``bench.json`` and ``metrics.json``."""
+    ``samples.png``, the reports of every registered exporter's artifacts, ``bench.json`` and
+    ``metrics.json``."""
+    from huggingface_hub import EvalResult, ModelCard, ModelCardData  # slow to import: only when a card is made
+
     config, provenance = pipeline.config, pipeline.provenance
-    arch_cls = get_registry().get("architecture", config.arch).obj
+    arch_cls = registry.get("architecture", config.arch).obj
     folder = folder or Path("/nonexistent")
     metrics = _read(folder / "metrics.json") or []
-    task = TAGS.get(config.arch, "image-to-image")
+    task = arch_cls.task
     data = ModelCardData(
         license=provenance.get("license"),
         library_name="zoo",
@@ -59,19 +60,26 @@ def model_card(pipeline: Pipeline, folder: Path | None = None, repo_id: str | No
         config=yaml.safe_dump(json.loads(json.dumps(config.to_dict())), sort_keys=False).strip(),
         samples=(folder / "samples.png").is_file() and "Random inputs from the model's data set, or random samples.",
         metrics=metrics,
-        exports=[_export_row(p) for p in sorted(folder.glob("*.onnx.json"))],
+        exports=[_export_row(p) for p in export_reports(folder, registry)],
+        formats=", ".join(entry.name for entry in registry.entries("exporter")) or "none installed",
         bench=[_bench_row(r) for r in (_read(folder / "bench.json") or {}).get("rows", [])],
-        limitations=_limitations(config.arch, config.data.name, provenance.get("license")),
+        limitations=_limitations(arch_cls, config.data.name, provenance.get("license")),
     )
 
 
-def write_samples(pipeline: Pipeline, path: Path, count: int = 4) -> bool:
+def export_reports(folder: Path, registry: Registry) -> list[Path]:
+    """The export reports in ``folder``, found by the patterns each exporter declares."""
+    found = {p for entry in registry.entries("exporter") for pattern in entry.obj.reports for p in folder.glob(pattern)}
+    return sorted(found)
+
+
+def write_samples(pipeline: InferencePipeline, path: Path, registry: Registry, count: int = 4) -> bool:
     """A grid of outputs: SinGAN's random samples, or the family's own sample rows on items of
     its data set (inputs, outputs, targets); False where there is nothing to draw from."""
     if hasattr(pipeline, "sample"):
         rows = [pipeline.sample(count, seed=0, output_type="pt")]
     else:
-        rows = _dataset_rows(pipeline, count)
+        rows = _dataset_rows(pipeline, registry, count)
         if not rows:
             return False
     grid = torch.cat([torch.cat(list(row), -1) for row in rows], -2)
@@ -79,12 +87,8 @@ def write_samples(pipeline: Pipeline, path: Path, count: int = 4) -> bool:
     return True
 
 
-def _dataset_rows(pipeline: Pipeline, count: int) -> list[torch.Tensor]:
-    from torch.utils.data import default_collate
-
-    from zoo.pipeline import training_model
-
-    registry, config = get_registry(), pipeline.config
+def _dataset_rows(pipeline: InferencePipeline, registry: Registry, count: int) -> list[torch.Tensor]:
+    config = pipeline.config
     try:
         dataset = registry.create("dataset", config.data.name, **config.data.options)
     except Exception:  # a data set that is not on this machine: the card says so
@@ -102,6 +106,7 @@ def _export_row(path: Path) -> dict[str, Any]:
     worst = max(report["checks"], key=lambda c: c["max_abs"])
     return {
         "file": path.name.removesuffix(".json"),
+        "format": report.get("format", ""),
         "precision": report["precision"],
         "passed": "yes" if report["passed"] else "no",
         "max_abs": f"{worst['max_abs']:.1e}",
@@ -119,13 +124,13 @@ def _bench_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _limitations(arch: str, data: str, license: str | None) -> str:
+def _limitations(arch_cls: type, data: str, license: str | None) -> str:
     text = [
         f"Trained on `{data}`: inputs unlike that data give unreliable images. GAN outputs can repeat the "
         f"biases and artefacts of their training data; do not present them as photographs."
     ]
-    if arch == "singan":
-        text.append("A SinGAN model knows one image: it recombines that image's patches and nothing else.")
+    if arch_cls.limitations:
+        text.append(arch_cls.limitations)
     if license and "-nc" in license:  # cc-by-nc-*, not ncsa
         text.append(f"The licence ({license}) forbids commercial use.")
     return " ".join(text)

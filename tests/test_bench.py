@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 import zoo
 from zoo.cli import app
-from zoo.pipeline import assemble
+from zoo.saved import assemble
 
 
 def test_zoo_bench_times_every_backend_here_and_says_why_others_are_skipped(tmp_path):

@@ -27,7 +27,7 @@ def test_defaults_come_from_the_recipe_and_the_factories():
     assert cfg.nets["D"].options["n_layers"] == 3
     assert (cfg.loss["gan"].weight, cfg.loss["gan"].options["mode"]) == (1.0, "vanilla")
     assert cfg.loss["l1"].weight == 100.0
-    assert cfg.optim["G"].lr == 2e-4 and cfg.optim["D"].betas == (0.5, 0.999)
+    assert cfg.optim["G"].options["lr"] == 2e-4 and cfg.optim["D"].options["betas"] == (0.5, 0.999)
     assert (cfg.schedule.epochs, cfg.schedule.decay_epochs) == (100, 100)
     assert cfg.data.name == "synthetic" and cfg.train.batch_size == 1
 
@@ -44,7 +44,7 @@ def test_overrides_are_typed():
         ],
     )
     assert cfg.nets["G"].options["ngf"] == 32 and cfg.loss["l1"].weight == 50.0
-    assert cfg.optim["D"].lr == pytest.approx(4e-4) and cfg.optim["G"].betas == (0.0, 0.9)
+    assert cfg.optim["D"].options["lr"] == pytest.approx(4e-4) and cfg.optim["G"].options["betas"] == (0.0, 0.9)
     assert cfg.nets["G"].options["use_dropout"] is False
 
 

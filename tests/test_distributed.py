@@ -11,7 +11,7 @@ import torch
 from helpers import TINY, tiny_config
 
 import zoo
-from zoo.pipeline import read_weights
+from zoo.saved import read_weights
 from zoo.trainer.monitor import read_metrics
 
 COMMON = [

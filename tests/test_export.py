@@ -14,12 +14,13 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import zoo
+from zoo.api import export
 from zoo.cli import app
-from zoo.export import ExportError, export
-from zoo.exporters.prepare import for_export
-from zoo.pipeline import assemble
+from zoo.exporting.exporter import ExportError
+from zoo.exporting.prepare import for_export
 from zoo.plugins.datasets.single_image import DEFAULT
 from zoo.plugins.datasets.synthetic import SyntheticScenes
+from zoo.saved import assemble
 
 SPADE_SMALL = ["G.ngf=4", "G.crop_size=64", "G.norm=instance", "D.ndf=8", "D.n_layers=3", "data.size=64"]
 """Instance norm: untrained batch-norm statistics would saturate every output pixel, leaving

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 import zoo
 from zoo.cli import app
-from zoo.pipeline import assemble
 from zoo.registry import Registry
+from zoo.saved import assemble
 
 IMAGE = np.random.default_rng(0).integers(0, 255, (256, 256, 3), dtype=np.uint8)
 
@@ -115,7 +115,7 @@ def test_zoo_push_with_onnx_and_zoo_card(hub, tmp_path):
     assert {"model.onnx", "model.onnx.json"} <= set(files)
     card = files["README.md"].decode()
     assert "license: cc-by-nc-sa-4.0" in card and "forbids commercial use" in card
-    assert "| `model.onnx` | fp32 | yes |" in card and 'zoo.load("me/exported")' in card
+    assert "| `model.onnx` | onnx | fp32 | yes |" in card and 'zoo.load("me/exported")' in card
     pipe.push_to_hub("me/exported", samples=0)  # without --onnx: the old export must not linger
     assert not {"model.onnx", "model.onnx.json", "samples.png"} & set(hub.files("me/exported"))
     result = CliRunner().invoke(app, ["card", str(tmp_path / "model")])

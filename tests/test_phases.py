@@ -14,7 +14,7 @@ import zoo
 from zoo import hookimpl
 from zoo.architecture import LRSchedule, Phase
 from zoo.config import Settings
-from zoo.plugins.pix2pix import Pix2Pix
+from zoo.plugins.pix2pix.architecture import Pix2Pix
 from zoo.registry import Registry
 from zoo.trainer.monitor import read_metrics
 
@@ -37,7 +37,7 @@ class Grow(Pix2Pix):
                 "grown",
                 s.grown,
                 steps=(("D", 1), ("G", 1)),
-                schedule=LRSchedule("linear", 1, 1),
+                schedule=LRSchedule("linear", constant=1, decay=1),
                 options={"refine": True},
             ),
         ]
@@ -87,7 +87,7 @@ def _checkpoints(run):
 
 
 def _weights(run):
-    from zoo.pipeline import read_weights
+    from zoo.saved import read_weights
 
     return read_weights(sorted((run / "checkpoints").iterdir())[-1] / "model.safetensors")
 
@@ -99,7 +99,7 @@ def test_phases_change_the_networks_the_steps_and_what_trains(tmp_path, registry
     assert set(metrics[0]["losses"]) == {"G/gan", "G/l1"}  # no D step in the warm-up
     assert set(metrics[-1]["losses"]) == {"D/gan", "G/gan", "G/l1"}
     checkpoints = sorted((run / "checkpoints").iterdir())
-    warm = zoo.pipeline.read_weights(checkpoints[0] / "model.safetensors")
+    warm = zoo.saved.read_weights(checkpoints[0] / "model.safetensors")
     final = _weights(run)
     assert set(final) - set(warm) == {"R.weight", "R.bias"}
     d_keys = [k for k in warm if k.startswith("D.") and k.endswith("weight")]

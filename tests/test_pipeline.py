@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import zoo
 from zoo.cli import app
 from zoo.errors import CheckpointError, ZooError
-from zoo.plugins.pix2pix import Pix2PixPipeline
+from zoo.plugins.pix2pix.pipeline import Pix2PixPipeline
 
 
 def test_load_a_run_folder_and_translate_every_kind_of_input(trained_run, tmp_path):

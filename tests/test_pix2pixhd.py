@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 import zoo
 from zoo.cli import app
 from zoo.nn.semantic import instance_edges, instance_mean
-from zoo.pipeline import read_weights
 from zoo.plugins.datasets.synthetic import SyntheticScenes
-from zoo.plugins.pix2pixhd import Change, Pix2PixHDPipeline
+from zoo.plugins.pix2pixhd.pipeline import Change, Pix2PixHDPipeline
+from zoo.saved import read_weights
 from zoo.trainer.monitor import read_metrics
 
 

@@ -6,6 +6,7 @@ import types
 from importlib import metadata
 
 import pytest
+import torch
 from typer.testing import CliRunner
 
 import zoo
@@ -171,3 +172,20 @@ def test_zoo_list_takes_a_kind_and_a_pattern(words):
     shown = {line.split("│")[2].strip() for line in result.output.splitlines() if line.count("│") > 4} - {""}
     losses = {"feature_matching", "gan", "gradient_penalty", "kl", "l1", "mse", "vgg"}
     assert shown == (losses if "loss" in words[0] else {"unet_256"})
+
+
+def test_a_network_class_registers_in_one_line_with_its_initialisation_options():
+    from zoo.nn.init import init_weights, initialised
+    from zoo.options import factory_options
+    from zoo.plugins.pix2pix.unet import UnetGenerator
+
+    factory = initialised(UnetGenerator)
+    assert list(factory_options(factory)) == [*factory_options(UnetGenerator), "init_type", "init_gain"]
+    torch.manual_seed(0)
+    made = factory(num_downs=5, ngf=4, init_type="xavier", init_gain=0.5)
+    torch.manual_seed(0)
+    by_hand = init_weights(UnetGenerator(num_downs=5, ngf=4), "xavier", 0.5)
+    assert made.state_dict().keys() == by_hand.state_dict().keys()
+    assert all(torch.equal(made.state_dict()[k], by_hand.state_dict()[k]) for k in made.state_dict())
+    entry = zoo.get_registry().get("generator", "unet")
+    assert entry.summary.startswith("U-Net with num_downs") and "init_gain" in entry.options()

@@ -100,11 +100,12 @@ def test_the_recipe_has_the_official_defaults():
     assert cfg.data.name == "single-image" and cfg.nets["G"].options["image_size"] == (186, 248)
     assert cfg.nets["D"].options["num_scales"] == 9
     assert (cfg.loss["gan"].options["mode"], cfg.loss["gp"].weight, cfg.loss["rec"].weight) == ("wgan", 0.1, 10.0)
-    assert (cfg.optim["G"].lr, cfg.optim["D"].betas) == (5e-4, (0.5, 0.999))
+    assert (cfg.optim["G"].options["lr"], cfg.optim["D"].options["betas"]) == (5e-4, (0.5, 0.999))
     model = SinGAN(cfg, zoo.get_registry())
     phases = model.phases(None)
     assert len(phases) == 9 and phases[3].name == "scale 3" and phases[3].steps == (("D", 3), ("G", 3))
-    assert (phases[0].length, phases[0].schedule.factor(1599), phases[0].schedule.factor(1600)) == (2000, 1.0, 0.1)
+    schedule = zoo.get_registry().create("lr_schedule", phases[0].schedule.name, **phases[0].schedule.options)
+    assert (phases[0].length, schedule(1599), schedule(1600)) == (2000, 1.0, 0.1)
 
 
 def test_a_new_scale_starts_from_the_one_below_and_measures_its_noise(image):

@@ -113,14 +113,20 @@ def test_the_discriminator_is_the_official_one():
 
 def test_the_recipe_defaults_ttur_and_the_official_losses():
     cfg = zoo.make_config("spade")
-    assert (cfg.optim["G"].lr, cfg.optim["D"].lr) == (1e-4, 4e-4) and cfg.optim["G"].betas == (0.0, 0.9)
+    assert (cfg.optim["G"].options["lr"], cfg.optim["D"].options["lr"]) == (1e-4, 4e-4) and cfg.optim["G"].options[
+        "betas"
+    ] == (0.0, 0.9)
     assert cfg.loss["gan"].options == {"mode": "hinge", "d_scale": 1.0, "scales": "mean"}
     assert (cfg.loss["feat"].weight, cfg.loss["vgg"].weight) == (10.0, 10.0)
     assert cfg.loss["kl"].weight == 0.0  # no VAE, no KL term
     assert zoo.make_config("spade", overrides=["G.use_vae=true"]).loss["kl"].weight == 0.05
     assert cfg.nets["G"].options["num_upsampling_layers"] == "normal" and cfg.nets["D"].options["n_layers"] == 4
     plain = zoo.make_config("spade", overrides=["model.ttur=false"])
-    assert (plain.optim["G"].lr, plain.optim["D"].lr, plain.optim["D"].betas) == (2e-4, 2e-4, (0.5, 0.999))
+    assert (plain.optim["G"].options["lr"], plain.optim["D"].options["lr"], plain.optim["D"].options["betas"]) == (
+        2e-4,
+        2e-4,
+        (0.5, 0.999),
+    )
     with pytest.raises(zoo.ConfigError, match=r"optim\.G\.lr=0\.001 contradicts"):
         zoo.make_config("spade", overrides=["optim.G.lr=1e-3"])
     with pytest.raises(zoo.ConfigError, match=r"loss\.kl\.weight=0\.3 contradicts"):
@@ -132,7 +138,7 @@ def test_a_saved_configuration_recomputes_what_the_recipe_derives(tmp_path):
     vae = zoo.make_config("spade", config=tmp_path / "c.yaml", overrides=["G.use_vae=true"])
     assert vae.loss["kl"].weight == 0.05 and vae.nets["E"].options["z_dim"] == 256
     plain = zoo.make_config("spade", config=tmp_path / "c.yaml", overrides=["model.lr=1e-3", "model.ttur=false"])
-    assert (plain.optim["G"].lr, plain.optim["D"].betas) == (1e-3, (0.5, 0.999))
+    assert (plain.optim["G"].options["lr"], plain.optim["D"].options["betas"]) == (1e-3, (0.5, 0.999))
     zoo.make_config("spade", overrides=["model.instance_edges=false"]).save(tmp_path / "d.yaml")
     assert not zoo.make_config("spade", config=tmp_path / "d.yaml").model.instance_edges  # a choice, kept
 

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 import zoo
-from zoo.export import ExportError, export
+from zoo.api import export
+from zoo.exporting.exporter import ExportError
 from zoo.plugins.datasets.synthetic import SyntheticScenes
 
 PIX2PIX = ["G.name=unet", "G.num_downs=5", "G.ngf=4", "G.init_type=kaiming", "D.ndf=4"]
@@ -39,7 +40,7 @@ def test_export_without_tensorrt_or_cuda_fails_at_once_saying_what_to_install(mi
         monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     pipeline = tiny_pipeline("pix2pix", PIX2PIX)
     monkeypatch.setattr(pipeline, "graph_spec", lambda: pytest.fail("the export started before checking"))
-    with pytest.raises(ExportError, match=f"TensorRT export needs .*{says}"):
+    with pytest.raises(ExportError, match=f"the tensorrt exporter needs .*{says}"):
         export(pipeline, "tensorrt", tmp_path / "model.engine")
     assert not list(tmp_path.iterdir())
 
@@ -49,7 +50,7 @@ def test_loading_an_engine_without_tensorrt_says_what_to_install(tmp_path, monke
     engine = tmp_path / "model.engine"
     engine.write_bytes(b"built elsewhere")
     with pytest.raises(
-        zoo.ZooError, match=r"running a TensorRT engine needs the tensorrt package.*zoo-gan\[tensorrt\]"
+        zoo.ZooError, match=r"loading a tensorrt artifact needs the tensorrt package.*zoo-gan\[tensorrt\]"
     ):
         zoo.load(engine)
 

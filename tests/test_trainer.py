@@ -16,8 +16,8 @@ import zoo
 from zoo import hookimpl
 from zoo.errors import ConfigError, NonFiniteLossError, ZooError
 from zoo.loss import LossTerm
-from zoo.pipeline import read_weights
 from zoo.registry import Registry
+from zoo.saved import read_weights
 from zoo.trainer.monitor import read_metrics
 
 
@@ -115,7 +115,7 @@ def test_checkpoints_are_atomic_and_only_the_last_n_are_kept(tmp_path, monkeypat
     assert files == {"model.safetensors", "training_state.pt", "config.json", "meta.json"}
 
     # A crash while a checkpoint is written leaves the previous one as the latest.
-    from zoo.trainer import checkpoint
+    from zoo import checkpoint
 
     def crash(*args, **kwargs):
         raise OSError("disk full")

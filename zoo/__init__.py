@@ -5,44 +5,45 @@
 ['pix2pix']
 >>> pipe = zoo.load("runs/my-run")          # doctest: +SKIP
 >>> image = pipe("label_map.png")            # doctest: +SKIP
+
+The names below are imported on first use, so ``import zoo`` (and ``zoo --help``) costs no
+torch import; ``zoo.load`` brings in what loading needs when it is called.
 """
 
-from importlib.metadata import version
+from __future__ import annotations
 
-from zoo.api import load, make_config, train
-from zoo.architecture import Architecture, LRSchedule, Phase
-from zoo.config import RunConfig
-from zoo.errors import CheckpointError, ConfigError, DataError, NonFiniteLossError, UnknownNameError, ZooError
-from zoo.export import export
-from zoo.hookspecs import hookimpl
-from zoo.loss import LossTerm, StepState
-from zoo.pipeline import Pipeline
-from zoo.pretrained import PretrainedModel
-from zoo.registry import create_model, get_registry, list_models
+import importlib
+from typing import Any
 
-__version__ = version("zoo-gan")
+_EXPORTS = {
+    "zoo.api": ["export", "load", "make_config", "train"],
+    "zoo.architecture": ["Architecture", "LRSchedule", "Phase"],
+    "zoo.config": ["RunConfig"],
+    "zoo.errors": ["CheckpointError", "ConfigError", "DataError", "NonFiniteLossError", "UnknownNameError", "ZooError"],
+    "zoo.exporting.exporter": ["ExportError", "ExportReport", "Exporter", "VerificationError"],
+    "zoo.hookspecs": ["hookimpl"],
+    "zoo.loss": ["LossTerm", "StepState"],
+    "zoo.pipeline": ["Pipeline"],
+    "zoo.pretrained": ["PretrainedModel"],
+    "zoo.registry": ["create_model", "get_registry", "list_models"],
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
-__all__ = [
-    "Architecture",
-    "CheckpointError",
-    "ConfigError",
-    "DataError",
-    "LRSchedule",
-    "LossTerm",
-    "NonFiniteLossError",
-    "Phase",
-    "Pipeline",
-    "PretrainedModel",
-    "RunConfig",
-    "StepState",
-    "UnknownNameError",
-    "ZooError",
-    "create_model",
-    "export",
-    "get_registry",
-    "hookimpl",
-    "list_models",
-    "load",
-    "make_config",
-    "train",
-]
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import version
+
+        value = version("zoo-gan")
+    elif name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+    else:
+        raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+    globals()[name] = value  # once imported, an ordinary attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__, "__version__"])

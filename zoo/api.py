@@ -1,4 +1,4 @@
-"""The Python entry points: build a configuration, train it, load what it made."""
+"""The Python entry points: build a configuration, train it, load what it made, export it."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from zoo import hub
+from zoo.checkpoint import find_checkpoint
 from zoo.config import RunConfig, load_file, parse_overrides, resolve
-from zoo.errors import ConfigError, ZooError
-from zoo.pipeline import CONFIG_NAME, Pipeline, assemble, from_folder, read_config
+from zoo.errors import ConfigError
+from zoo.exporting.export import export_pipeline
+from zoo.exporting.exporter import ExportReport
+from zoo.inference import CONFIG_NAME, InferencePipeline
+from zoo.loading import load
 from zoo.registry import Registry, get_registry
 from zoo.trainer import Trainer
-from zoo.trainer.checkpoint import META_NAME, Checkpoint, find_checkpoint
+
+__all__ = ["export", "load", "make_config", "train"]
 
 
 def make_config(
@@ -71,43 +73,21 @@ def train(
     return run_dir
 
 
-def load(
-    name_or_path: str | Path,
-    revision: str | None = None,
-    device: str | torch.device | None = None,
+def export(
+    model: InferencePipeline | str | Path,
+    format: str,
+    out: str | Path | None = None,
     registry: Registry | None = None,
-    **hub_options: Any,
-) -> Pipeline:
-    """A ready-to-use, eval-mode pipeline from a registered pretrained name (``"spade-cityscapes"``)
-    or a Hugging Face Hub repository id (at ``revision``; ``hub_options`` such as ``token``,
-    ``cache_dir`` or ``force_download`` go to the download), a saved model folder, a run folder
-    (its latest checkpoint), a checkpoint folder, an exported ONNX model or a TensorRT engine."""
-    folder = Path(name_or_path)
+    **options: Any,
+) -> ExportReport:
+    """Export ``model`` (a pipeline, or anything :func:`zoo.load` takes) with the exporter named
+    ``format`` (``zoo list exporter``); ``options`` go to it, checked against its signature.
+    The artifact goes to ``out`` (default: the exporter's file name, beside a model folder or
+    in the current one); it is verified against PyTorch before it is kept."""
     registry = registry or get_registry()
-    if not folder.exists():
-        folder = hub.resolve(str(name_or_path), revision, registry, **hub_options)
-    if folder.suffix in (".onnx", ".engine", ".plan") and folder.is_file():
-        from zoo.exporters.runtime import load_engine, load_graph
-
-        return (load_graph if folder.suffix == ".onnx" else load_engine)(folder, device, registry)
-    if (folder / "checkpoints").is_dir() or (folder / META_NAME).is_file():
-        return from_checkpoint(find_checkpoint(folder), registry, device)
-    if not (folder / CONFIG_NAME).is_file():
-        raise ZooError(
-            f"{name_or_path}: not a saved model, run or checkpoint folder (no {CONFIG_NAME}); "
-            f"pass the folder that `zoo train` or save_pretrained() wrote"
-        )
-    return from_folder(folder, registry, device=device)
-
-
-def from_checkpoint(checkpoint: Checkpoint, registry: Registry, device: str | torch.device | None = None) -> Pipeline:
-    """The pipeline of a training checkpoint: its inference networks as they were in its phase."""
-    config = read_config(checkpoint.path / CONFIG_NAME, registry)
-    arch_cls = registry.get("architecture", config.arch).obj
-    config = arch_cls.checkpoint_config(config, checkpoint.phase_name)
-    names = arch_cls.inference_networks(config)
-    state = {k: v for k, v in checkpoint.weights().items() if k.split(".", 1)[0] in names}
-    return assemble(config, state, checkpoint.path, registry, device)
+    pipeline = model if isinstance(model, InferencePipeline) else load(model, device="cpu", registry=registry)
+    folder = Path(model) if isinstance(model, (str, Path)) and Path(model).is_dir() else Path(".")
+    return export_pipeline(pipeline, format, registry, out, folder, **options)
 
 
 FIXED_ON_RESUME = ("batch_size", "accumulate", "seed")

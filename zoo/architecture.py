@@ -17,13 +17,13 @@ import torch
 from pydantic import BaseModel, ConfigDict
 from torch import nn
 
+from zoo.config import RunConfig
+from zoo.convert import Importer
+from zoo.inference import InferencePipeline
+from zoo.registry import Registry
+
 if TYPE_CHECKING:
     from torch.utils.data import Dataset
-
-    from zoo.config import RunConfig
-    from zoo.convert import Importer
-    from zoo.pipeline import Pipeline
-    from zoo.registry import Registry
 
 DiscriminatorOutput = list[list[torch.Tensor]]
 """Per discriminator scale, its intermediate features; the last one is the prediction."""
@@ -35,29 +35,23 @@ class NoOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-@dataclass(frozen=True)
 class LRSchedule:
-    """Learning-rate factor over a phase, counted in the phase's units (epochs or iterations).
+    """A phase's learning-rate schedule: a registered ``lr_schedule`` (``zoo list lr_schedule``)
+    and its options, counted in the phase's units (epochs or iterations):
+    ``LRSchedule("linear", constant=100, decay=100)``."""
 
-    ``linear``: ``constant`` units at full rate, then ``decay`` units of linear decay towards
-    zero. ``offset`` 1 is the rule of the official pix2pix code (the first decay unit is already
-    lower, the last at 1/(decay+1)); ``offset`` 0 that of pix2pixHD and SPADE (the rate drops
-    after each decay unit, the last at 1/decay). ``step``: times ``gamma`` at each milestone.
-    """
+    def __init__(self, name: str, **options: Any):
+        self.name, self.options = name, options
 
-    kind: Literal["constant", "linear", "step"] = "constant"
-    constant: int = 0
-    decay: int = 0
-    milestones: tuple[int, ...] = ()
-    gamma: float = 0.1
-    offset: int = 1
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LRSchedule) and (self.name, self.options) == (other.name, other.options)
 
-    def factor(self, unit: int) -> float:
-        if self.kind == "linear":
-            return 1.0 - max(0, unit + self.offset - self.constant) / float(max(self.decay + self.offset, 1))
-        if self.kind == "step":
-            return self.gamma ** sum(unit >= m for m in self.milestones)
-        return 1.0
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __repr__(self) -> str:
+        options = "".join(f", {k}={v!r}" for k, v in self.options.items())
+        return f"LRSchedule({self.name!r}{options})"
 
 
 @dataclass(frozen=True)
@@ -74,7 +68,8 @@ class Phase:
     length: int
     unit: Literal["epoch", "iteration"] = "epoch"
     steps: tuple[tuple[str, int], ...] = (("D", 1), ("G", 1))
-    schedule: LRSchedule = LRSchedule()
+    schedule: LRSchedule | None = None
+    """The learning-rate schedule; None keeps the base rates throughout."""
     share_forward: bool = True
     carry: tuple[str, ...] = ()
     """Groups whose optimizer state (Adam's moments) continues from the previous phase."""
@@ -103,9 +98,13 @@ class Architecture(nn.Module):
     joint_discrimination: ClassVar[bool] = False
     """Score fake and real in one D batch (:meth:`discriminate_pair`), as SPADE's official code
     does: both then see the same spectral-norm power iteration and normalization statistics."""
-    pipeline: ClassVar[type[Pipeline]]
+    pipeline: ClassVar[type[InferencePipeline]]
     """The inference pipeline that turns user inputs into images with the inference nets."""
     paper: ClassVar[str] = ""
+    task: ClassVar[str] = "image-to-image"
+    """The Hugging Face task of the family's models (the model card's ``pipeline_tag``)."""
+    limitations: ClassVar[str] = ""
+    """What a model of this family cannot do, for its model card."""
     importer: ClassVar[Importer | None] = None
     """Reads the official implementation's checkpoint files (``zoo convert``), if there is one."""
 
@@ -231,3 +230,12 @@ class Architecture(nn.Module):
             for name in (self.nets if names is None else names)
             for key, value in self.nets[name].state_dict().items()
         }
+
+
+def training_model(pipeline: InferencePipeline, registry: Registry) -> Architecture:
+    """The family's architecture holding ``pipeline``'s inference weights, in eval mode: its
+    ``prepare_batch`` and ``generate`` turn data-set items into generator inputs and outputs
+    (int8 calibration, model-card samples), so no family writes that twice."""
+    model = registry.get("architecture", pipeline.config.arch).obj(pipeline.config, registry).eval()
+    model.nets.load_state_dict(pipeline.nets.state_dict(), strict=False)  # only the inference nets are saved
+    return model

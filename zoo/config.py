@@ -10,23 +10,20 @@ repeating any option.
 from __future__ import annotations
 
 import copy
-import inspect
 import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 import torch
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from zoo.errors import ConfigError
-
-if TYPE_CHECKING:
-    from zoo.architecture import Architecture
-    from zoo.registry import Registry
+from zoo.options import first_error, typed, typed_options
+from zoo.registry import Registry
 
 Layer = tuple[str, Mapping[str, Any]]
 """A source of overrides: (where it came from, nested dict)."""
@@ -75,14 +72,6 @@ class TrainSettings(Settings):
         return value
 
 
-class OptimSettings(Settings):
-    """Adam for one parameter group; per-group rates and betas make TTUR possible."""
-
-    lr: Annotated[float, Field(gt=0)] = 2e-4
-    betas: tuple[Annotated[float, Field(ge=0, lt=1)], Annotated[float, Field(ge=0, lt=1)]] = (0.5, 0.999)
-    weight_decay: Annotated[float, Field(ge=0)] = 0.0
-
-
 @dataclass
 class Component:
     """A registered component by name, with the options passed to its factory."""
@@ -111,7 +100,8 @@ class RunConfig:
     arch: str
     nets: dict[str, Component]
     loss: dict[str, LossConfig]
-    optim: dict[str, OptimSettings]
+    optim: dict[str, Component]
+    """Each parameter group's optimizer (``zoo list optimizer``) and its options."""
     schedule: BaseModel
     model: BaseModel
     """The architecture's own options (label classes in, instance edges, ...)."""
@@ -126,7 +116,7 @@ class RunConfig:
             "arch": self.arch,
             **{name: net.to_dict() for name, net in self.nets.items()},
             "loss": {label: term.to_dict() for label, term in self.loss.items()},
-            "optim": {group: opt.model_dump(mode="json") for group, opt in self.optim.items()},
+            "optim": {group: opt.to_dict() for group, opt in self.optim.items()},
             "schedule": self.schedule.model_dump(mode="json"),
             "model": self.model.model_dump(mode="json"),
             "data": self.data.to_dict(),
@@ -190,7 +180,8 @@ def _scalar(text: str) -> Any:
 
 def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunConfig:
     """The configuration of architecture ``arch`` with ``layers`` applied over its defaults."""
-    arch_cls = registry.get("architecture", arch).obj
+    entry = registry.get("architecture", arch)
+    arch, arch_cls = entry.name, entry.obj
     defaults = copy.deepcopy(arch_cls.defaults)
     layers = [(source, _without_derived(source, layer)) for source, layer in layers]
     layers = data_defaults(arch, arch_cls, layers) + layers
@@ -209,7 +200,7 @@ def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunC
         arch=arch,
         nets=nets,
         loss=_losses(registry, defaults.get("loss", {}), layers),
-        optim=_groups(defaults.get("optim", {}), layers),
+        optim=_groups(registry, defaults.get("optim", {}), layers),
         schedule=_settings(arch_cls.Schedule, "schedule", defaults.get("schedule", {}), layers),
         model=_settings(arch_cls.Options, "model", defaults.get("model", {}), layers),
         data=data,
@@ -218,12 +209,12 @@ def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunC
     for section, options in arch_cls.fill(config, registry).items():
         component = config.data if section == "data" else config.nets[section]
         component.options.update({k: v for k, v in options.items() if component.options.get(k) is None})
-    _apply_derived(config, arch_cls.derive(config, registry), layers)
+    _apply_derived(config, arch_cls.derive(config, registry), layers, registry)
     arch_cls.check(config)
     return config
 
 
-def data_defaults(arch: str, arch_cls: type[Architecture], layers: list[Layer]) -> list[Layer]:
+def data_defaults(arch: str, arch_cls: type, layers: list[Layer]) -> list[Layer]:
     """The recipe's layer for the data set that ``layers`` choose, if it has one."""
     sections = [layer.get("data") for _, layer in layers]
     names = [s["name"] for s in sections if isinstance(s, Mapping) and "name" in s]
@@ -253,7 +244,9 @@ def _without_derived(source: str, layer: Mapping[str, Any]) -> Mapping[str, Any]
     return layer
 
 
-def _apply_derived(config: RunConfig, derived: Mapping[str, Mapping[str, Any]], layers: list[Layer]) -> None:
+def _apply_derived(
+    config: RunConfig, derived: Mapping[str, Mapping[str, Any]], layers: list[Layer], registry: Registry
+) -> None:
     """Set the options the architecture computes from the rest (``D.input_nc`` from ``G``'s
     channels, say): in component sections, in ``model``, or per term or group in ``loss`` and
     ``optim``. A layer that sets one of them to another value is refused (unless it also chose
@@ -265,7 +258,9 @@ def _apply_derived(config: RunConfig, derived: Mapping[str, Mapping[str, Any]], 
                 _check_derived(config, f"{section}.{name}", sub, inner, name, _term_name(config, section, name))
                 config.derived += [f"{section}.{name}.{option}" for option in sub]
                 if section == "optim":
-                    config.optim[name] = config.optim[name].model_copy(update=sub)
+                    optimizer = config.optim[name]
+                    params = registry.get("optimizer", optimizer.name).options()
+                    optimizer.options.update(typed_options(f"optim.{name}", params, sub, fill=False))
                 else:
                     term = config.loss[name]
                     term.weight = sub.get("weight", term.weight)
@@ -322,7 +317,7 @@ def _component(
     for key, (_, source) in given.items():
         if key not in entry.options() and key not in extra:
             raise ConfigError(_unknown(source, where, [key], ["name", *extra, *entry.options()]))
-    return Component(name, _typed_options(where, entry.options(), {k: v for k, (v, _) in given.items()}))
+    return Component(entry.name, typed_options(where, entry.options(), {k: v for k, (v, _) in given.items()}))
 
 
 def _losses(registry: Registry, defaults: Mapping, layers: list[Layer]) -> dict[str, LossConfig]:
@@ -343,20 +338,21 @@ def _losses(registry: Registry, defaults: Mapping, layers: list[Layer]) -> dict[
             weight = given.get("weight", weight)
             options_layers.append((source, {section: given}))
         term = _component(registry, "loss", section, default, options_layers, extra=("weight",))
-        terms[label] = LossConfig(term.name, term.options, weight=_typed(f"{section}.weight", float, weight))
+        terms[label] = LossConfig(term.name, term.options, weight=typed(f"{section}.weight", float, weight))
     return terms
 
 
-def _groups(defaults: Mapping, layers: list[Layer]) -> dict[str, OptimSettings]:
-    """Optimizer settings for each parameter group the architecture trains."""
+def _groups(registry: Registry, defaults: Mapping, layers: list[Layer]) -> dict[str, Component]:
+    """The optimizer of each parameter group the architecture trains, as its recipe names it."""
     for source, layer in layers:
         _check_mapping(source, "optim", layer.get("optim", {}))
         unknown = [g for g in layer.get("optim", {}) if g not in defaults]
         if unknown:
             raise ConfigError(_unknown(source, "optim", unknown, list(defaults)))
     return {
-        group: _settings(
-            OptimSettings,
+        group: _component(
+            registry,
+            "optimizer",
             f"optim.{group}",
             default,
             [(src, {f"optim.{group}": layer.get("optim", {}).get(group, {})}) for src, layer in layers],
@@ -378,32 +374,7 @@ def _settings(model: type[BaseModel], section: str, default: Mapping, layers: li
     try:
         return model.model_validate(merged)
     except ValidationError as exc:
-        raise ConfigError(f"{section}: {_first_error(exc)}") from None
-
-
-def _typed_options(where: str, params: Mapping[str, inspect.Parameter], given: Mapping) -> dict[str, Any]:
-    """Options with the factory's defaults filled in and every value checked against its type hint."""
-    options = {}
-    for name, param in params.items():
-        if name in given:
-            options[name] = _typed(f"{where}.{name}", param.annotation, given[name])
-        elif param.default is not inspect.Parameter.empty:
-            options[name] = param.default
-        else:
-            raise ConfigError(f"{where}: option {name!r} is required and has no default; set it")
-    return options
-
-
-def _typed(where: str, annotation: Any, value: Any) -> Any:
-    if annotation is inspect.Parameter.empty:
-        return value
-    try:
-        typed = TypeAdapter(annotation).validate_python(value)
-    except ValidationError as exc:
-        raise ConfigError(f"{where}={value!r}: {_first_error(exc)}") from None
-    if isinstance(value, bool) and not isinstance(typed, bool):  # true/false must not become 1/0
-        raise ConfigError(f"{where}={value!r}: expected {getattr(annotation, '__name__', annotation)}, not a boolean")
-    return typed
+        raise ConfigError(f"{section}: {first_error(exc)}") from None
 
 
 def _check_mapping(source: str, section: str, value: Any) -> None:
@@ -414,12 +385,6 @@ def _check_mapping(source: str, section: str, value: Any) -> None:
 def _unknown(source: str, section: str, keys: list[str], valid: Iterable[str]) -> str:
     where = f" in {section}" if section else ""
     return f"{source}: unknown key {', '.join(map(repr, keys))}{where}; valid keys: {', '.join(valid)}"
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
-    return f"{loc}: {err['msg']}" if loc else err["msg"]
 
 
 def _jsonable(value: Any) -> Any:

@@ -12,8 +12,9 @@ import torch
 
 from zoo.config import data_defaults, parse_overrides, resolve
 from zoo.errors import CheckpointError, ZooError
-from zoo.pipeline import Pipeline, assemble
+from zoo.inference import InferencePipeline
 from zoo.registry import Registry, get_registry
+from zoo.saved import assemble
 
 
 @dataclass
@@ -72,7 +73,7 @@ def convert(
     allow_pickle: bool = False,
     registry: Registry | None = None,
     like: str | None = None,
-) -> tuple[Pipeline, Conversion]:
+) -> tuple[InferencePipeline, Conversion]:
     """A pipeline holding the official weights in ``files``; every official key must be used
     or deliberately ignored, and every zoo key must be filled. ``like`` names a registered
     pretrained model whose configuration fills in what the files do not tell."""

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -17,11 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from rich.progress import track
 from torch.utils.data import Dataset
 
-from zoo.errors import ConfigError, DataError
-
-if TYPE_CHECKING:
-    from zoo.config import Component
-    from zoo.registry import Registry
+from zoo.errors import DataError
 
 T = TypeVar("T")
 
@@ -151,24 +147,6 @@ class LabelSpec:
             raise DataError(f"label value {value} is not one of the model's classes ({self.describe()})")
         shifted = labels + self.shift
         return shifted if self.dontcare is None else torch.where(labels == self.dontcare, self.label_nc, shifted)
-
-
-def label_spec(data: Component, registry: Registry) -> LabelSpec:
-    """The :class:`LabelSpec` of a configured data set, which must be a label-map data set."""
-    factory = registry.get("dataset", data.name).obj
-    spec_of = getattr(factory, "label_spec", None)
-    if spec_of is None:
-        raise ConfigError(
-            f"data set {data.name!r} gives no label maps; choose a label-map data set such as synthetic, "
-            f"cityscapes, ade20k, coco-stuff or label-folder"
-        )
-    spec = spec_of(data.options)
-    if spec.dontcare is not None and 0 <= spec.dontcare + spec.shift < spec.label_nc:
-        raise ConfigError(
-            f"data.dontcare={spec.dontcare} is one of the classes; the don't-care value must lie outside "
-            f"{spec.describe().split(' or ')[0]} (255, say)"
-        )
-    return spec
 
 
 def to_device(batch: Any, device: torch.device) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from zoo.hookspecs import KIND_HOOKS
+from zoo.hookspecs import KINDS
 
 
 class ZooError(Exception):
@@ -19,7 +19,7 @@ class UnknownNameError(ZooError, LookupError):
         known = sorted(known)
         close = difflib.get_close_matches(name, known, n=5, cutoff=0.4)
         hint = f"closest: {', '.join(close)}" if close else f"known: {', '.join(known) or 'none'}"
-        listing = f" `zoo list {kind}` shows them all." if kind in KIND_HOOKS else ""
+        listing = f" `zoo list {kind}` shows them all." if kind in KINDS else ""
         super().__init__(f"unknown {kind} {name!r}; {hint}.{listing}")
         self.kind, self.name, self.close = kind, name, close
 

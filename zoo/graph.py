@@ -1,6 +1,6 @@
 """What a family exports: its generator as a graph over named tensors, with what a runtime must
 know to feed it. Pipelines describe it (:meth:`zoo.Pipeline.graph_spec`); exporter plugins turn
-it into artifacts; runtimes (ONNX Runtime, TensorRT) stand in for the generator behind the same
+it into artifacts; runtimes (each exporter's ``load``) stand in for the generator behind the same
 pipeline."""
 
 from __future__ import annotations

@@ -12,11 +12,15 @@ families (pix2pix, the losses, the data sets, ...) are ordinary plugins of this 
 
 Names are unique within a kind; the same name may appear in two kinds (the architecture
 ``pix2pix`` and the pretrained model ``pix2pix-facades``, say).
+
+zoo calls a hook only when its kind is first needed (``zoo --help`` asks for commands alone), so
+a plugin module stays cheap to import by importing its components inside its hooks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pluggy
@@ -76,10 +80,34 @@ def zoo_datasets() -> Mapping[str, Callable[..., Any]]:
 
 
 @hookspec
-def zoo_exporters() -> Mapping[str, Callable[..., Any]]:
-    """Exporters: ``{name: callable(**options) -> exporter}``; an exporter turns a trained
-    pipeline's generator into a deployable artifact (an ONNX model, a TensorRT engine) and
-    verifies it against PyTorch. ``zoo export MODEL --onnx`` and ``zoo.export`` call them."""
+def zoo_optimizers() -> Mapping[str, Callable[..., Any]]:
+    """Optimizer factories: ``{name: callable(params, /, **options) -> torch.optim.Optimizer}``.
+
+    A run's ``optim.<group>`` section names one (``--set optim.D.name=rmsprop``) and sets its
+    options, checked against the factory's signature like any component's.
+    """
+
+
+@hookspec
+def zoo_lr_schedules() -> Mapping[str, Callable[..., Any]]:
+    """Learning-rate schedules: ``{name: callable(**options) -> callable(unit) -> factor}``.
+
+    A recipe's phases name one (``LRSchedule("linear", constant=100, decay=100)``); the trainer
+    multiplies each group's rate by the factor of the phase's current unit (epoch or iteration).
+    """
+
+
+@hookspec
+def zoo_exporters() -> Mapping[str, type]:
+    """Exporters: ``{name: zoo.Exporter subclass}``, one a deployment format.
+
+    The class declares everything zoo needs of its format (see :class:`zoo.Exporter`): the file
+    suffixes it writes, its options (the keyword parameters of ``__init__``), how it exports and
+    verifies, how it loads its artifact as the family's pipeline, what ``zoo bench`` times, the
+    report files it leaves beside the artifact and the files of an earlier push it makes stale.
+    ``zoo export MODEL --format NAME``, ``zoo.load(artifact)``, ``zoo bench``, model cards and
+    ``zoo push`` all find it here.
+    """
 
 
 @hookspec
@@ -96,15 +124,32 @@ def zoo_commands() -> Mapping[str, Callable[..., Any]]:
     A family adds what only it can do (``zoo edit`` for pix2pixHD's semantic manipulation, say)."""
 
 
-KIND_HOOKS: dict[str, str] = {
-    "architecture": "zoo_architectures",
-    "generator": "zoo_generators",
-    "discriminator": "zoo_discriminators",
-    "encoder": "zoo_encoders",
-    "loss": "zoo_losses",
-    "dataset": "zoo_datasets",
-    "exporter": "zoo_exporters",
-    "pretrained": "zoo_pretrained_models",
-    "command": "zoo_commands",
+@dataclass(frozen=True)
+class Kind:
+    """A kind of component: the hook that contributes it and what its components must be.
+
+    ``base`` (``"module:Class"``) is the class every component must subclass (or, with
+    ``instance``, be an instance of); without it a component is a factory, any callable. It is
+    named, not imported, so that the registry stays below the layers that define the bases.
+    """
+
+    hook: str
+    summary: str
+    base: str | None = None
+    instance: bool = False
+
+
+KINDS: dict[str, Kind] = {
+    "architecture": Kind("zoo_architectures", "training recipes", "zoo.architecture:Architecture"),
+    "generator": Kind("zoo_generators", "generator networks"),
+    "discriminator": Kind("zoo_discriminators", "discriminator networks"),
+    "encoder": Kind("zoo_encoders", "encoder networks"),
+    "loss": Kind("zoo_losses", "loss terms"),
+    "dataset": Kind("zoo_datasets", "data sets"),
+    "optimizer": Kind("zoo_optimizers", "optimizers"),
+    "lr_schedule": Kind("zoo_lr_schedules", "learning-rate schedules"),
+    "exporter": Kind("zoo_exporters", "deployment formats", "zoo.exporting.exporter:Exporter"),
+    "pretrained": Kind("zoo_pretrained_models", "named pretrained models", "zoo.pretrained:PretrainedModel", True),
+    "command": Kind("zoo_commands", "command-line sub-commands"),
 }
-"""Every kind of component and the hook that contributes it."""
+"""Every kind of component, by the name ``zoo list KIND`` and the registry use."""

@@ -2,7 +2,9 @@
 models pushed with their card, samples and (if asked) export artifacts.
 
 Everything goes through ``huggingface_hub``, so its cache, ``HF_HUB_OFFLINE``, ``HF_ENDPOINT``
-and tokens (``hf auth login``, ``HF_TOKEN``) behave as everywhere in the ecosystem.
+and tokens (``hf auth login``, ``HF_TOKEN``) behave as everywhere in the ecosystem. It is
+imported when the Hub is first used (its HTTP stack costs half a second that ``zoo list`` and
+local loads need not pay), so those variables are read then.
 """
 
 from __future__ import annotations
@@ -10,27 +12,20 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from huggingface_hub import HfApi, constants, snapshot_download
-from huggingface_hub.errors import (
-    EntryNotFoundError,
-    HfHubHTTPError,
-    LocalEntryNotFoundError,
-    OfflineModeIsEnabled,
-    RepositoryNotFoundError,
-    RevisionNotFoundError,
-)
+from typing import Any
 
 from zoo.errors import UnknownNameError, ZooError
+from zoo.exporting.export import artifact_files, export_pipeline
+from zoo.inference import InferencePipeline
+from zoo.model_cards import model_card, write_samples
 from zoo.registry import Registry
 
-if TYPE_CHECKING:
-    from zoo.pipeline import Pipeline
-
 REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
-STALE = ["*.onnx", "*.onnx.json", "*.onnx.data", "samples.png", "bench.json"]
+STALE = ["samples.png", "bench.json"]
+"""What a push publishes besides the weights and the exporters' files, and an earlier push may
+have left; each exporter declares its own stale files (``Exporter.stale``)."""
 
 
 def is_repo_id(name: str) -> bool:
@@ -50,6 +45,16 @@ def download(
     """The model folder of ``repo_id`` at ``revision`` from the Hugging Face cache, fetched if
     needed; failures say what was tried and what to do. ``what`` names the request (a
     registered name) in the messages."""
+    from huggingface_hub import constants, snapshot_download
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
     what = what or repo_id
     try:
         folder = snapshot_download(
@@ -104,43 +109,58 @@ def resolve(name: str, revision: str | None, registry: Registry, **options: Any)
 
 
 def push(
-    pipeline: Pipeline,
+    pipeline: InferencePipeline,
     repo_id: str,
+    registry: Registry,
     *,
     token: str | None = None,
     private: bool | None = None,
     branch: str | None = None,
     commit_message: str = "Upload model with zoo",
-    onnx: bool = False,
+    exports: Iterable[str] = (),
     bench: str | Path | None = None,
     samples: int = 4,
 ) -> str:
     """Upload ``pipeline`` to ``repo_id``: weights, config and provenance, the model card, a grid
-    of samples, and if asked the verified ONNX export and a ``zoo bench --json`` table. Returns
-    the commit's URL."""
-    from zoo.export import export
-    from zoo.model_cards import model_card, write_samples
+    of samples, the verified artifacts of the exporters named in ``exports`` (``zoo list
+    exporter``) with their reports, and a ``zoo bench --json`` table if given. What an earlier
+    push left and this one does not renew is removed. Returns the commit's URL."""
+    from huggingface_hub import HfApi
 
     api = HfApi(token=token)
     repo_id = api.create_repo(repo_id, private=private, exist_ok=True).repo_id
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        pipeline._save_pretrained(folder)
+        pipeline.save(folder)
         if samples:
-            write_samples(pipeline, folder / "samples.png", samples)
-        if onnx:
-            export(pipeline, "onnx", folder / "model.onnx")
+            write_samples(pipeline, folder / "samples.png", registry, samples)
+        for format in exports:
+            publish_export(pipeline, format, registry, folder)
         if bench is not None:
             shutil.copyfile(bench, folder / "bench.json")
-        model_card(pipeline, folder, repo_id).save(folder / "README.md")
+        model_card(pipeline, registry, folder, repo_id).save(folder / "README.md")
         info = api.upload_folder(
             repo_id=repo_id,
             folder_path=folder,
             commit_message=commit_message,
             revision=branch,
-            delete_patterns=STALE,  # what an earlier push published and this one may not
+            delete_patterns=stale_patterns(registry),  # what an earlier push published and this one may not
         )
     return str(info)
+
+
+def publish_export(pipeline: InferencePipeline, format: str, registry: Registry, folder: Path) -> None:
+    """Export into a scratch folder and move into ``folder`` what the artifact is made of (the
+    file, its companions, its reports), not what the build leaves for this machine alone."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = export_pipeline(pipeline, format, registry, folder=scratch)
+        for path in artifact_files(report.path, registry.get("exporter", report.format).obj):
+            shutil.move(path, folder / path.name)
+
+
+def stale_patterns(registry: Registry) -> list[str]:
+    """Files of an earlier push that a new one removes unless it writes them again."""
+    return [*STALE, *(pattern for entry in registry.entries("exporter") for pattern in entry.obj.stale)]
 
 
 def _named(what: str, repo_id: str) -> str:

@@ -13,9 +13,9 @@ import torch
 import torch.nn.functional as F
 
 from zoo.architecture import Architecture, DiscriminatorOutput
-from zoo.config import RunConfig, Settings
+from zoo.config import Component, RunConfig, Settings
 from zoo.data import LabelSpec
-from zoo.errors import DataError, ZooError
+from zoo.errors import ConfigError, DataError, ZooError
 from zoo.graph import GraphInput, GraphSpec
 from zoo.images import OutputType, from_batch, to_id_batch
 from zoo.nn.semantic import colorize, instance_edges, one_hot
@@ -51,6 +51,24 @@ class LabelOptions(Settings):
             "label_shift": spec.shift,
             "edges": instance_edges and spec.instances,
         }
+
+
+def label_spec(data: Component, registry: Registry) -> LabelSpec:
+    """The :class:`LabelSpec` of a configured data set, which must be a label-map data set."""
+    factory = registry.get("dataset", data.name).obj
+    spec_of = getattr(factory, "label_spec", None)
+    if spec_of is None:
+        label_maps = [e.name for e in registry.entries("dataset") if hasattr(e.obj, "label_spec")]
+        raise ConfigError(
+            f"data set {data.name!r} gives no label maps; choose a label-map data set: {', '.join(label_maps)}"
+        )
+    spec = spec_of(data.options)
+    if spec.dontcare is not None and 0 <= spec.dontcare + spec.shift < spec.label_nc:
+        raise ConfigError(
+            f"data.dontcare={spec.dontcare} is one of the classes; the don't-care value must lie outside "
+            f"{spec.describe().split(' or ')[0]} (255, say)"
+        )
+    return spec
 
 
 @dataclass(frozen=True)

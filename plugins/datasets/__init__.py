@@ -2,20 +2,20 @@
 ``ade20k``, ``coco-stuff``, ``label-folder``), the embedded ``synthetic`` scenes, which serve both,
 and ``single-image`` (SinGAN; SinGAN's balloons by default)."""
 
-from zoo import hookimpl
-
-from .ade20k import ADE20K
-from .aligned import AlignedDataset
-from .cityscapes import Cityscapes
-from .coco_stuff import COCOStuff
-from .label_folder import LabelFolder
-from .paired_folders import PairedFolders
-from .single_image import SingleImage
-from .synthetic import SyntheticScenes
+from zoo.hookspecs import hookimpl
 
 
 @hookimpl
 def zoo_datasets():
+    from .ade20k import ADE20K
+    from .aligned import AlignedDataset
+    from .cityscapes import Cityscapes
+    from .coco_stuff import COCOStuff
+    from .label_folder import LabelFolder
+    from .paired_folders import PairedFolders
+    from .single_image import SingleImage
+    from .synthetic import SyntheticScenes
+
     return {
         "aligned": AlignedDataset,
         "paired-folders": PairedFolders,

@@ -1,17 +1,17 @@
 """Built-in loss terms shared by the families."""
 
-from zoo import hookimpl
-
-from .adversarial import GANLoss
-from .divergence import KLDivergenceLoss
-from .matching import FeatureMatchingLoss
-from .penalty import GradientPenalty
-from .perceptual import VGGLoss
-from .pixel import L1Loss, MSELoss
+from zoo.hookspecs import hookimpl
 
 
 @hookimpl
 def zoo_losses():
+    from .adversarial import GANLoss
+    from .divergence import KLDivergenceLoss
+    from .matching import FeatureMatchingLoss
+    from .penalty import GradientPenalty
+    from .perceptual import VGGLoss
+    from .pixel import L1Loss, MSELoss
+
     return {
         "gan": GANLoss,
         "l1": L1Loss,

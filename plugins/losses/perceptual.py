@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import timm
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -56,6 +55,8 @@ def load_vgg19(file: str | None) -> nn.Module:
     if not Path(path).is_file():
         raise ConfigError(f"VGG19 weights {path}: no such file (from loss.vgg.file or {WEIGHTS_ENV})")
     try:
+        import timm  # slow to import: only when the loss is built
+
         return timm.create_model("vgg19", pretrained=True, pretrained_cfg_overlay={"file": str(path)})
     except (RuntimeError, KeyError, ValueError) as exc:
         raise ConfigError(f"VGG19 weights {path} do not fit timm's vgg19: {exc}") from None

@@ -45,7 +45,10 @@ class Pix2Pix(Architecture):
             "gan": {"name": "gan", "weight": 1.0, "mode": "vanilla", "d_scale": 0.5},
             "l1": {"name": "l1", "weight": 100.0},
         },
-        "optim": {"G": {"lr": 2e-4, "betas": (0.5, 0.999)}, "D": {"lr": 2e-4, "betas": (0.5, 0.999)}},
+        "optim": {
+            "G": {"name": "adam", "lr": 2e-4, "betas": (0.5, 0.999)},
+            "D": {"name": "adam", "lr": 2e-4, "betas": (0.5, 0.999)},
+        },
         "data": {"name": "synthetic"},
         "train": {"batch_size": 1},
     }

@@ -5,8 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from zoo.nn import NormName, init_weights, norm_layer
-from zoo.nn.init import InitName
+from zoo.nn import NormName, norm_layer
 from zoo.nn.norm import uses_bias
 
 
@@ -55,26 +54,3 @@ class PixelDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
-
-
-def patchgan(
-    input_nc: int = 6,
-    ndf: int = 64,
-    n_layers: int = 3,
-    norm: NormName = "batch",
-    init_type: InitName = "normal",
-    init_gain: float = 0.02,
-) -> NLayerDiscriminator:
-    """PatchGAN discriminator; n_layers=3 is the paper's 70x70 'basic' one."""
-    return init_weights(NLayerDiscriminator(input_nc, ndf, n_layers, norm), init_type, init_gain)
-
-
-def pixelgan(
-    input_nc: int = 6,
-    ndf: int = 64,
-    norm: NormName = "batch",
-    init_type: InitName = "normal",
-    init_gain: float = 0.02,
-) -> PixelDiscriminator:
-    """1x1 'pixel' PatchGAN discriminator."""
-    return init_weights(PixelDiscriminator(input_nc, ndf, norm), init_type, init_gain)

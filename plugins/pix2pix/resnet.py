@@ -7,10 +7,8 @@ from typing import Literal
 import torch
 from torch import nn
 
-from zoo.nn import NormName, init_weights, norm_layer
-from zoo.nn.init import InitName
+from zoo.nn import NormName, norm_layer
 from zoo.nn.norm import uses_bias
-from zoo.registry import preset
 
 PaddingName = Literal["reflect", "replicate", "zero"]
 
@@ -90,23 +88,3 @@ class ResnetGenerator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
-
-
-def resnet(
-    input_nc: int = 3,
-    output_nc: int = 3,
-    ngf: int = 64,
-    norm: NormName = "batch",
-    use_dropout: bool = True,
-    n_blocks: int = 9,
-    padding: PaddingName = "reflect",
-    init_type: InitName = "normal",
-    init_gain: float = 0.02,
-) -> ResnetGenerator:
-    """ResNet generator with any number of residual blocks."""
-    net = ResnetGenerator(input_nc, output_nc, ngf, norm, use_dropout, n_blocks, padding)
-    return init_weights(net, init_type, init_gain)
-
-
-resnet_9blocks = preset(resnet, "ResNet generator with 9 residual blocks (256x256 images).", n_blocks=9)
-resnet_6blocks = preset(resnet, "ResNet generator with 6 residual blocks (128x128 images).", n_blocks=6)

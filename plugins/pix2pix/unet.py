@@ -5,10 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from zoo.nn import NormName, init_weights, norm_layer
-from zoo.nn.init import InitName
+from zoo.nn import NormName, norm_layer
 from zoo.nn.norm import uses_bias
-from zoo.registry import preset
 
 
 class UnetSkipConnectionBlock(nn.Module):
@@ -88,22 +86,3 @@ class UnetGenerator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.model(x)
-
-
-def unet(
-    input_nc: int = 3,
-    output_nc: int = 3,
-    num_downs: int = 8,
-    ngf: int = 64,
-    norm: NormName = "batch",
-    use_dropout: bool = True,
-    init_type: InitName = "normal",
-    init_gain: float = 0.02,
-) -> UnetGenerator:
-    """U-Net generator with any depth (inputs: multiples of 2**num_downs)."""
-    net = UnetGenerator(input_nc, output_nc, num_downs, ngf, norm, use_dropout)
-    return init_weights(net, init_type, init_gain)
-
-
-unet_256 = preset(unet, "pix2pix U-Net for 256x256 images (8 levels), the paper's generator.", num_downs=8)
-unet_128 = preset(unet, "pix2pix U-Net for 128x128 images (7 levels).", num_downs=7)

@@ -13,9 +13,9 @@ from torch.utils.data import Dataset, default_collate
 
 from zoo.architecture import LRSchedule, Phase
 from zoo.config import Component, Count, RunConfig, Settings
-from zoo.data import label_spec, to_device
+from zoo.data import to_device
 from zoo.errors import ConfigError
-from zoo.labelmaps import LabelMapArchitecture, LabelOptions
+from zoo.labelmaps import LabelMapArchitecture, LabelOptions, label_spec
 from zoo.registry import Registry
 
 from .convert import import_official
@@ -66,7 +66,10 @@ class Pix2PixHD(LabelMapArchitecture):
             "feat": {"name": "feature_matching", "weight": 10.0, "layer_weights": "pix2pixhd"},
             "vgg": {"name": "vgg", "weight": 10.0},
         },
-        "optim": {"G": {"lr": 2e-4, "betas": (0.5, 0.999)}, "D": {"lr": 2e-4, "betas": (0.5, 0.999)}},
+        "optim": {
+            "G": {"name": "adam", "lr": 2e-4, "betas": (0.5, 0.999)},
+            "D": {"name": "adam", "lr": 2e-4, "betas": (0.5, 0.999)},
+        },
         "data": {"name": "synthetic"},
         "train": {"batch_size": 1},
     }
@@ -109,7 +112,7 @@ class Pix2PixHD(LabelMapArchitecture):
 
         def phase(name: Stage, constant: int, decay: int, carry: tuple[str, ...] = ()) -> Phase:
             # one forward, then G's update and D's, as in the official loop; the official decay rule
-            schedule = LRSchedule("linear", constant, decay, offset=0)
+            schedule = LRSchedule("linear", constant=constant, decay=decay, offset=0)
             steps = (("G", 1), ("D", 1))
             return Phase(name, constant + decay, steps=steps, schedule=schedule, carry=carry, options={"stage": name})
 

@@ -7,11 +7,7 @@ from typing import Annotated
 
 import typer
 
-from zoo.api import load
-from zoo.data import read_ids
 from zoo.errors import ZooError
-
-from .pipeline import Change, Pix2PixHDPipeline
 
 
 def _pairs(values: list[str], what: str) -> list[tuple[str, int]]:
@@ -39,6 +35,11 @@ def edit_command(
     device: Annotated[str | None, typer.Option(help="cpu, cuda, mps; default: the best available.")] = None,
 ) -> None:
     """Change classes or styles of instances or regions of a label map and resynthesize (pix2pixHD)."""
+    from zoo.data import read_ids
+    from zoo.loading import load
+
+    from .pipeline import Change, Pix2PixHDPipeline
+
     pipe = load(model, device=device)
     if not isinstance(pipe, Pix2PixHDPipeline):
         raise ZooError(f"{model} is a {pipe.config.arch} model; zoo edit needs a pix2pixHD model")

@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import torch
 from rich.progress import track
-from sklearn.cluster import KMeans
 
 from zoo.errors import ZooError
 
@@ -40,6 +39,8 @@ def cluster_styles(encoder: FeatureEncoder, batches: Iterable[Mapping[str, torch
     """Encode every instance of ``batches`` (prepared one-item batches: ``target``, ``label``,
     ``instance``), run K-means per class (``encoder.n_clusters`` centres, random_state 0, as the
     official script), and store the centres in the encoder's ``centres``/``counts`` buffers."""
+    from sklearn.cluster import KMeans  # slow to import: only when styles are clustered
+
     label_nc = encoder.centres.shape[0]
     found: list[list[np.ndarray]] = [[] for _ in range(label_nc)]
     for batch in track(batches, total=total, description="encoding instances", transient=True):

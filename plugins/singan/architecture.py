@@ -46,6 +46,8 @@ class SinGAN(Architecture):
 
     paper = "SinGAN: Learning a Generative Model from a Single Natural Image (Rott Shaham et al., ICCV 2019)"
     pipeline = SinGANPipeline
+    task = "unconditional-image-generation"
+    limitations = "A SinGAN model knows one image: it recombines that image's patches and nothing else."
     importer = staticmethod(import_official)
     Schedule = SinGANSchedule
     Options = SinGANOptions
@@ -57,7 +59,10 @@ class SinGAN(Architecture):
             "gp": {"name": "gradient_penalty", "weight": 0.1},
             "rec": {"name": "mse", "weight": 10.0, "output": "rec"},
         },
-        "optim": {"G": {"lr": 5e-4, "betas": (0.5, 0.999)}, "D": {"lr": 5e-4, "betas": (0.5, 0.999)}},
+        "optim": {
+            "G": {"name": "adam", "lr": 5e-4, "betas": (0.5, 0.999)},
+            "D": {"name": "adam", "lr": 5e-4, "betas": (0.5, 0.999)},
+        },
         "data": {"name": "single-image"},
         "train": {"sample_every": 500, "checkpoint_every": 500, "num_samples": 1},
     }
@@ -97,7 +102,7 @@ class SinGAN(Architecture):
     # --- phases -----------------------------------------------------------------------------
     def phases(self, dataset: Dataset) -> list[Phase]:
         s = self.config.schedule
-        schedule = LRSchedule("step", milestones=(s.decay_at,), gamma=s.gamma)
+        schedule = LRSchedule("multistep", milestones=(s.decay_at,), gamma=s.gamma)
         steps = (("D", s.d_steps), ("G", s.g_steps))
         return [
             Phase(f"scale {i}", s.iterations, "iteration", steps, schedule, share_forward=False, options={"scale": i})

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from zoo.api import load
 from zoo.errors import ZooError
 
-from .pipeline import SinGANPipeline, save_gif
+if TYPE_CHECKING:
+    from .pipeline import SinGANPipeline
 
 app = typer.Typer(help="SinGAN: samples of any size, super-resolution, paint-to-image, editing, harmonization, GIFs.")
 
@@ -22,6 +22,11 @@ Device = Annotated[str | None, typer.Option(help="cpu, cuda, mps; default: the b
 
 
 def _pipeline(model: Path, device: str | None) -> SinGANPipeline:
+    """The SinGAN model ``model``; the model code is imported here, when a command runs."""
+    from zoo.loading import load
+
+    from .pipeline import SinGANPipeline
+
     pipe = load(model, device=device)
     if not isinstance(pipe, SinGANPipeline):
         raise ZooError(f"{model} is a {pipe.config.arch} model; zoo singan needs a SinGAN model")
@@ -125,6 +130,8 @@ def animate(
     device: Device = None,
 ) -> None:
     """A looping GIF: a random walk in noise space."""
+    from .pipeline import save_gif
+
     images = _pipeline(model, device).animate(frames, alpha, beta, start_scale, seed)
     save_gif(images, output, fps)
     typer.echo(f"wrote {len(images)} frames to {output}")

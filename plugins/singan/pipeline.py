@@ -9,7 +9,6 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from torchvision.transforms.functional import gaussian_blur
 
 from zoo.errors import ZooError
 from zoo.graph import GraphInput, GraphSpec
@@ -198,6 +197,8 @@ class SinGANPipeline(Pipeline):
         m = resize(to_batch(mask, 1)[0][:1].to(self.device), self.size) > 0.5
         disk = _disk(radius).to(self.device)
         m = (F.conv2d(m.float(), disk[None, None], padding=radius) > 0).float()
+        from torchvision.transforms.functional import gaussian_blur  # slow to import: only for masks
+
         m = gaussian_blur(m, [41, 41], [5.0, 5.0])
         spread = m.max() - m.min()
         m = (m - m.min()) / spread if spread > 1e-6 else m.clamp(0, 1)  # a mask over everything stays 1

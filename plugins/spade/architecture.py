@@ -12,9 +12,8 @@ from torch.utils.data import Dataset
 
 from zoo.architecture import DiscriminatorOutput, LRSchedule, Phase
 from zoo.config import Count, RunConfig, Settings
-from zoo.data import label_spec
 from zoo.errors import DataError
-from zoo.labelmaps import LabelMapArchitecture, LabelOptions
+from zoo.labelmaps import LabelMapArchitecture, LabelOptions, label_spec
 from zoo.registry import Registry
 
 from .convert import import_official
@@ -62,7 +61,7 @@ class SPADEArchitecture(LabelMapArchitecture):
             "vgg": {"name": "vgg", "weight": 10.0},
             "kl": {"name": "kl", "weight": 0.05},
         },
-        "optim": {"G": {}, "D": {}},
+        "optim": {"G": {"name": "adam"}, "D": {"name": "adam"}},  # rates and betas derived from the model section
         "data": {"name": "synthetic"},
     }
     data_defaults = {  # the official data sets' modify_commandline_options
@@ -82,6 +81,10 @@ class SPADEArchitecture(LabelMapArchitecture):
             g_optim, d_optim = {"lr": model.lr / 2, "betas": (0.0, 0.9)}, {"lr": model.lr * 2, "betas": (0.0, 0.9)}
         else:
             g_optim = d_optim = {"lr": model.lr, "betas": (model.beta1, model.beta2)}
+        optim = {"G": g_optim, "D": d_optim}
+        for group, settings in optim.items():  # betas are Adam's: another optimizer gets the rates alone
+            takes = registry.get("optimizer", config.optim[group].name).options()
+            optim[group] = {k: v for k, v in settings.items() if k in takes}
         derived: dict[str, Any] = {
             "model": labels,
             "G": {"semantic_nc": semantic_nc},
@@ -92,7 +95,7 @@ class SPADEArchitecture(LabelMapArchitecture):
                 "z_dim": g["z_dim"],
                 "init_variance": g["init_variance"],
             },
-            "optim": {"G": g_optim, "D": d_optim},
+            "optim": optim,
         }
         if not g["use_vae"]:
             derived["loss"] = {"kl": {"weight": 0.0}}  # no style code, no KL term
@@ -111,7 +114,7 @@ class SPADEArchitecture(LabelMapArchitecture):
                 s.epochs + s.decay_epochs,
                 steps=(("G", 1), ("D", 1)),
                 share_forward=False,
-                schedule=LRSchedule("linear", s.epochs, s.decay_epochs, offset=0),
+                schedule=LRSchedule("linear", constant=s.epochs, decay=s.decay_epochs, offset=0),
             )
         ]
 

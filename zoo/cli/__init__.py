@@ -1,4 +1,7 @@
-"""The ``zoo`` command line: one sub-command a module, all on one Typer app."""
+"""The ``zoo`` command line: one sub-command a module, all on one Typer app.
+
+Command modules import only Typer and the registry at the top; a command imports what it works
+with when it runs, so ``zoo --help`` and ``zoo list`` pay for no model, exporter or trainer."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from rich.console import Console
 from zoo.cli import bench, convert, export, generate, hub, list, train  # noqa: F401  (each registers its command)
 from zoo.cli.app import app
 from zoo.errors import ZooError
-from zoo.registry import PluginFailure, get_registry
+from zoo.registry import get_registry
 
 __all__ = ["app", "main"]
 
@@ -22,8 +25,7 @@ def _add_plugin_commands() -> None:
     taken = {command.name for command in app.registered_commands}
     for entry in registry.entries("command"):
         if entry.name in taken:
-            failure = f"command {entry.name!r} is a built-in zoo command; ignored"
-            registry.failures.append(PluginFailure(entry.plugin, entry.version, failure))
+            registry.fail(entry.plugin, entry.version, f"command {entry.name!r} is a built-in zoo command; ignored")
         elif isinstance(entry.obj, typer.Typer):
             app.add_typer(entry.obj, name=entry.name)
         else:

@@ -8,14 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from zoo.api import load
 from zoo.cli.app import app
 from zoo.errors import ZooError
-from zoo.exporters.bench import bench, machine
+from zoo.registry import get_registry
 
 
 @app.command("bench")
@@ -32,11 +28,20 @@ def bench_command(
         str | None, typer.Option(help="Where PyTorch runs: cpu, cuda, cuda:1; default: the best available.")
     ] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write the rows and the machine here.")] = None,
+    formats: Annotated[
+        list[str] | None, typer.Option("--format", help="Time only this format (repeatable); default: every one.")
+    ] = None,
 ) -> None:
-    """Time PyTorch (eager, channels_last, torch.compile), ONNX Runtime (fp32, fp16, int8) and
-    TensorRT on the same inputs: latency, throughput, speed-up over eager, error against eager."""
-    pipeline = load(model, device=device)
-    rows = bench(pipeline, batch, _size(size), repeats, warmup, compile)
+    """Time PyTorch (eager, channels_last, torch.compile) and every installed exporter's artifacts
+    (`zoo list exporter`) on the same inputs: latency, throughput, speed-up and error against eager."""
+    from rich.console import Console
+
+    from zoo.exporting.bench import bench, machine
+    from zoo.loading import load
+
+    registry = get_registry()
+    pipeline = load(model, device=device, registry=registry)
+    rows = bench(pipeline, registry, batch, _size(size), repeats, warmup, compile, formats)
     height, width = rows[0]["size"]
     title = (
         f"{pipeline.config.arch} generator, batch {batch} at {height}x{width} (HxW) on {pipeline.device}: "
@@ -45,12 +50,15 @@ def bench_command(
     Console().print(table(rows, title))
     if json_path is not None:
         setup = {"model": str(model), "arch": pipeline.config.arch, "repeats": repeats, "warmup": warmup}
-        record = {**setup, "date": time.strftime("%Y-%m-%d"), "machine": machine(), "rows": rows}
+        record = {**setup, "date": time.strftime("%Y-%m-%d"), "machine": machine(registry), "rows": rows}
         json_path.write_text(json.dumps(record, indent=2))
         typer.echo(f"wrote {json_path}")
 
 
-def table(rows: list[dict[str, Any]], title: str) -> Table:
+def table(rows: list[dict[str, Any]], title: str) -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
     out = Table(title=title)
     out.add_column("backend", no_wrap=True)
     for heading in ("latency (ms)", "images/s", "speed-up", "max |err|"):

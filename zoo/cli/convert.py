@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 
 from zoo.cli.app import app
-from zoo.convert import convert
 
 
 @app.command("convert")
@@ -32,6 +31,8 @@ def convert_command(
     ] = False,
 ) -> None:
     """Import official weights; every official key must map onto the model and none may be missing."""
+    from zoo.convert import convert
+
     if overrides is None:
         overrides = []
     pipeline, conversion = convert(arch, files, overrides, allow_pickle, like=like)

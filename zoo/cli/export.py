@@ -1,39 +1,75 @@
-"""``zoo export``: a trained generator to a verified ONNX model or TensorRT engine."""
+"""``zoo export``: a trained generator to a verified artifact of any registered format
+(``zoo list exporter``); the formats, their shortcut flags and their options come from the
+exporter plugins."""
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from zoo.cli.app import app
+from zoo.cli.app import deferred_command
 from zoo.errors import ZooError
-from zoo.export import export
+from zoo.registry import get_registry
+
+SUMMARY = "Export a model and verify it against PyTorch at two sizes; keeps nothing above tolerance."
 
 
-@app.command("export")
-def export_command(
-    model: Annotated[str, typer.Argument(help="A run folder, saved model folder, or pretrained name.")],
-    onnx: Annotated[bool, typer.Option("--onnx", help="Export an ONNX model (the default).")] = False,
-    trt: Annotated[bool, typer.Option("--trt", help="Build a TensorRT engine (from a verified ONNX model).")] = False,
-    precision: Annotated[Literal["fp32", "fp16", "int8"], typer.Option(help="Numeric precision.")] = "fp32",
-    test_mode: Annotated[
-        Literal["eval", "paper"], typer.Option(help="eval: running statistics; paper: batch statistics (pix2pix).")
-    ] = "eval",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Where to write the artifact.")] = None,
-    calibration: Annotated[int, typer.Option(help="int8: how many data-set images calibrate.")] = 16,
-    max_abs: Annotated[float | None, typer.Option(help="Largest absolute error allowed vs PyTorch.")] = None,
-    min_psnr: Annotated[float | None, typer.Option(help="Lowest PSNR (dB) allowed vs PyTorch fp32.")] = None,
-) -> None:
-    """Export and verify against PyTorch at two sizes; fails (keeping nothing) above tolerance."""
-    if onnx and trt:
-        raise ZooError("choose --onnx or --trt")
-    options = {"precision": precision, "test_mode": test_mode, "max_abs": max_abs, "min_psnr": min_psnr}
-    if precision == "int8":
-        options["calibration"] = calibration
-    report = export(model, "tensorrt" if trt else "onnx", out, **options)
-    console = Console()
-    console.print(report.table(), highlight=False)
-    console.print(f"wrote {report.path} (report: {report.path.name}.json)")
+def build() -> Any:
+    """The command, with a flag and the options of every installed exporter."""
+    from zoo.cli.formats import chosen_formats, exporter_options, option_parameters, shortcut_parameters, shortcuts
+    from zoo.exporting.export import default_format
+
+    registry = get_registry()
+    names = ", ".join(entry.name for entry in registry.entries("exporter"))
+    try:
+        default = f" (default: {default_format(registry)})"
+    except ZooError:
+        default = ""
+    own = [
+        inspect.Parameter(
+            "model",
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            annotation=Annotated[str, typer.Argument(help="A run folder, saved model folder, or pretrained name.")],
+        ),
+        inspect.Parameter(
+            "format",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[str | None, typer.Option("--format", "-f", help=f"One of: {names}{default}.")],
+            default=None,
+        ),
+        inspect.Parameter(
+            "out",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[Path | None, typer.Option("--out", "-o", help="Where to write the artifact.")],
+            default=None,
+        ),
+    ]
+    options = option_parameters(registry, reserved={p.name for p in own})
+    taken = {"format", "out", "help", *(p.name.replace("_", "-") for p in options)}
+    flags = shortcuts(registry, taken)
+
+    def export_command(**values: Any) -> None:
+        from rich.console import Console
+
+        from zoo.api import export
+
+        named = [registry.get("exporter", values["format"]).name] if values["format"] else []
+        chosen = chosen_formats(values, flags, named)
+        if len(chosen) > 1:
+            raise ZooError(f"choose one format, not {' and '.join(chosen)}")
+        format = chosen[0] if chosen else default_format(registry)
+        given = exporter_options(format, values, registry)  # checked before the model loads (it may download)
+        report = export(values["model"], format, values["out"], registry, **given)
+        console = Console()
+        console.print(report.table(), highlight=False)
+        console.print(f"wrote {report.path} (report: {report.path.name}.json)")
+
+    params = [*own, *shortcut_parameters(flags, "--format"), *options]
+    export_command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return export_command
+
+
+deferred_command("export", SUMMARY, build)

@@ -7,11 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import track
 
-from zoo.api import load
 from zoo.cli.app import app
-from zoo.data import list_images
 from zoo.errors import ZooError
 
 
@@ -23,13 +20,18 @@ def generate_command(
     device: Annotated[
         str | None, typer.Option("--device", help="cpu, cuda, cuda:1, mps; default: the best available.")
     ] = None,
-    test_mode: Annotated[str | None, typer.Option("--test-mode", help="pix2pix: eval (default) or paper.")] = None,
+    test_mode: Annotated[
+        str | None, typer.Option("--test-mode", help="Pipelines with test modes: eval (default) or paper.")
+    ] = None,
     instance: Annotated[
         Path | None,
         typer.Option("--instance", help="Label-map models: an instance map, or a folder of them named as the inputs."),
     ] = None,
 ) -> None:
     """Translate images (or label maps) with a trained model."""
+    from zoo.data import list_images
+    from zoo.loading import load
+
     pipe = load(model, device=device)
     if instance is not None and "instances" not in inspect.signature(pipe.__call__).parameters:
         raise ZooError(f"{pipe.config.arch} models take no instance maps; drop --instance")
@@ -39,6 +41,8 @@ def generate_command(
         pipe.test_mode = test_mode
     files = [input] if input.is_file() else list_images(input)
     output.mkdir(parents=True, exist_ok=True)
+    from rich.progress import track
+
     for path in track(files, description="generating", transient=True):
         extra = {} if instance is None else {"instances": _partner(instance, path)}
         pipe(path, **extra).save(output / f"{path.stem}.png")

@@ -10,12 +10,15 @@ from rich.table import Table
 
 from zoo.cli.app import app
 from zoo.errors import UnknownNameError
+from zoo.hookspecs import KINDS as KIND_SPECS
 from zoo.registry import KINDS, get_registry
+
+KIND_HELP = "; ".join(f"{name} ({kind.summary})" for name, kind in KIND_SPECS.items())
 
 
 @app.command("list")
 def list_components(
-    kind: Annotated[str | None, typer.Argument(help=f"One of {', '.join(KINDS)} (plurals work); default: all.")] = None,
+    kind: Annotated[str | None, typer.Argument(help=f"One of: {KIND_HELP} (plurals work); default: all.")] = None,
     pattern: Annotated[str, typer.Argument(help="Shell-style name pattern, e.g. 'unet*'.")] = "*",
 ) -> None:
     """List registered components with the plugin and version that provide them."""

@@ -6,12 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
-from zoo.api import make_config, train
 from zoo.cli.app import app
-from zoo.pipeline import CONFIG_NAME
-from zoo.trainer.checkpoint import find_checkpoint
 
 
 @app.command("train")
@@ -36,6 +32,12 @@ def train_command(
 ) -> None:
     """Train a model. With no --data the recipe's default data set is used (the embedded synthetic
     scenes for pix2pix), so `zoo train --arch pix2pix` runs as it is."""
+    import yaml
+
+    from zoo.api import make_config, train
+    from zoo.checkpoint import find_checkpoint
+    from zoo.inference import CONFIG_NAME
+
     if resume is not None and config is None and arch is None:
         config = find_checkpoint(resume).path / CONFIG_NAME  # continue with the run's own configuration
     cfg = make_config(arch, data, config, overrides or [])

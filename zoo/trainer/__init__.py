@@ -1,4 +1,5 @@
-"""The generic trainer and its parts (checkpoints, data order, data parallelism, monitoring)."""
+"""The generic trainer and its parts (the loop, data order, data parallelism, monitoring); the
+checkpoints it writes are :mod:`zoo.checkpoint`."""
 
 from zoo.trainer.loop import Trainer
 

@@ -25,14 +25,15 @@ import torch
 from torch import nn
 
 from zoo.architecture import Architecture, Phase
+from zoo.checkpoint import Checkpoint, CheckpointStore, Position, find_checkpoint
 from zoo.config import RunConfig
 from zoo.data import to_device
 from zoo.errors import ConfigError, NonFiniteLossError, ZooError
+from zoo.inference import best_device
 from zoo.loss import Forward, LossTerm, StepState
 from zoo.nn.norm import SyncBatchNorm2d, synchronize
-from zoo.pipeline import best_device, load_strict
 from zoo.registry import Registry, get_registry
-from zoo.trainer.checkpoint import Checkpoint, CheckpointStore, Position, find_checkpoint
+from zoo.saved import load_strict
 from zoo.trainer.distributed import World
 from zoo.trainer.loader import Batches
 from zoo.trainer.monitor import Monitor, truncate_metrics
@@ -287,15 +288,20 @@ class Trainer:
             for p in group_params:
                 p.requires_grad_(True)
         optimizers = {
-            g: torch.optim.Adam(params[g], lr=o.lr, betas=o.betas, weight_decay=o.weight_decay)
+            g: self.registry.create("optimizer", o.name, params[g], **o.options)
             for g, o in ((g, self.config.optim[g]) for g in groups)
         }
         for group in phase.carry:
             if previous is not None and group in previous.optimizers:
                 optimizers[group].state.update(previous.optimizers[group].state)
+        schedule = phase.schedule
+        factor = (
+            (lambda unit: 1.0)
+            if schedule is None
+            else self.registry.create("lr_schedule", schedule.name, **schedule.options)
+        )
         schedulers = {
-            g: torch.optim.lr_scheduler.LambdaLR(opt, lambda i: phase.schedule.factor(i // per_unit))
-            for g, opt in optimizers.items()
+            g: torch.optim.lr_scheduler.LambdaLR(opt, lambda i: factor(i // per_unit)) for g, opt in optimizers.items()
         }
         fp16 = self._dtype() == torch.float16
         scalers = {g: torch.amp.GradScaler(self.device.type, enabled=fp16) for g in groups}

@@ -17,7 +17,6 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from torchvision.utils import make_grid, save_image
 
 from zoo.config import TrainSettings
 
@@ -85,6 +84,8 @@ class Monitor:
         """Save a grid (one row per sample, one column per visual) as PNG and to TensorBoard."""
         if not self.active:
             return None
+        from torchvision.utils import make_grid, save_image  # slow to import: only when a grid is drawn
+
         rows = torch.stack([_rgb(c).float().cpu() for c in columns], 1).flatten(0, 1)
         grid = make_grid((rows.clamp(-1, 1) + 1) / 2, nrow=len(columns), padding=2)
         path = self.run_dir / "samples" / f"step-{global_step:08d}.png"

@@ -21,7 +21,8 @@ from safetensors.torch import save_file
 
 from zoo.config import RunConfig
 from zoo.errors import CheckpointError
-from zoo.pipeline import CONFIG_NAME, WEIGHTS_NAME, read_weights
+from zoo.inference import CONFIG_NAME, WEIGHTS_NAME
+from zoo.saved import read_weights
 
 STATE_NAME = "training_state.pt"
 META_NAME = "meta.json"

@@ -3,35 +3,33 @@ so that the choice of runtime rests on this model's latency and output error on 
 
 The PyTorch backends run the module every export is traced from and verified against
 (:func:`for_export`: eval mode, spectral norm folded), so eager is the reference for speed and
-error alike. Artifacts are made with :func:`zoo.export` (verified as always) and run behind
-:func:`zoo.load`, as users run them."""
+error alike. Then every registered exporter's variants (``Exporter.bench_variants``): each
+artifact is made as ``zoo export`` makes it (verified as always) and run behind the exporter's
+own ``load``, as users run it."""
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import importlib.util
 import os
 import platform
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from zoo.api import load
 from zoo.errors import ZooError
-from zoo.export import VerificationError, export
-from zoo.graph import GraphRuntime, check_sizes
-from zoo.pipeline import Pipeline
-from zoo.registry import Registry, get_registry
-
-from .prepare import Precision, for_export
-from .runtime import import_tensorrt
+from zoo.exporting.export import export_pipeline
+from zoo.exporting.exporter import VerificationError
+from zoo.exporting.prepare import for_export
+from zoo.graph import check_sizes
+from zoo.inference import InferencePipeline
+from zoo.registry import Entry, Registry
 
 Run = Callable[[], torch.Tensor]
 """One forward pass of a backend on the benchmark's inputs."""
@@ -42,13 +40,14 @@ class Skip(Exception):
 
 
 def bench(
-    pipeline: Pipeline,
+    pipeline: InferencePipeline,
+    registry: Registry,
     batch: int = 1,
     size: tuple[int, int] | None = None,
     repeats: int = 10,
     warmup: int = 2,
     compile: bool = False,
-    registry: Registry | None = None,
+    formats: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Time ``pipeline``'s generator on each backend: the median of ``repeats`` runs after one
     run for the output (and torch.compile's compilation) and ``warmup`` more, on one batch of
@@ -56,12 +55,15 @@ def bench(
 
     One row a backend, eager first, with ``status`` ``ok``, ``skipped`` (not available here,
     e.g. int8 without the model's data set) or ``failed`` (it raised: torch.compile, say), and
-    the ``reason``. Speed-up and maximum absolute error are against eager's output."""
-    registry = registry or get_registry()
+    the ``reason``. Speed-up and maximum absolute error are against eager's output. ``formats``
+    limits the exporters timed (default: every registered one)."""
     if repeats < 1:
         raise ZooError("bench needs at least one timed run (repeats >= 1)")
-    if isinstance(pipeline.nets["G"], GraphRuntime):
+    if pipeline.exported:
         raise ZooError("zoo bench times the PyTorch model against its exports: pass its run or saved model folder")
+    exporters = registry.entries("exporter")
+    if formats is not None:
+        exporters = [registry.get("exporter", name) for name in formats]
     spec = pipeline.graph_spec()
     size = tuple(size or spec.test_sizes()[0])
     inputs = [x.to(pipeline.device) for x in spec.example(batch, size)]
@@ -69,7 +71,7 @@ def bench(
     eager = for_export(spec.module)
     rows, outputs = [], []
     with tempfile.TemporaryDirectory() as folder:
-        for backend, make in _backends(pipeline, eager, inputs, Path(folder), compile, registry):
+        for backend, make in _backends(pipeline, eager, inputs, Path(folder), compile, registry, exporters):
             row, output = _measure(make, batch, repeats, warmup)
             rows.append({"backend": backend, "batch": batch, "size": list(size), **row})
             outputs.append(output)
@@ -83,12 +85,13 @@ def bench(
 
 
 def _backends(
-    pipeline: Pipeline,
+    pipeline: InferencePipeline,
     eager: torch.nn.Module,
     inputs: list[torch.Tensor],
     folder: Path,
     compile: bool,
     registry: Registry,
+    exporters: list[Entry],
 ) -> Iterator[tuple[str, Callable[[], Run]]]:
     """Each backend's name and how to set it up (which may raise :class:`Skip`). Set up as it is
     measured, so that besides eager at most one backend's copy of the weights is held."""
@@ -96,15 +99,15 @@ def _backends(
     yield "pytorch channels_last", partial(_channels_last, eager, inputs)
     if compile:
         yield "torch.compile", lambda: partial(torch.compile(eager), *inputs)
-    artifact = partial(_artifact, pipeline, inputs, registry)
-    for precision in ("fp32", "fp16", "int8"):
-        yield f"onnxruntime {precision}", partial(artifact, "onnx", folder / f"model.{precision}.onnx", precision)
-    missing = _tensorrt_missing(registry)
-    if missing:
-        yield "tensorrt", partial(_skip, missing)
-        return
-    for precision in ("fp32", "fp16"):
-        yield f"tensorrt {precision}", partial(artifact, "tensorrt", folder / f"model.{precision}.engine", precision)
+    for entry in exporters:
+        missing = entry.obj.unavailable()
+        if missing:
+            yield entry.name, partial(_skip, f"needs {missing}")
+            continue
+        for index, (label, options) in enumerate(entry.obj.bench_variants().items()):
+            name = label or entry.name
+            target = folder / f"{entry.name}-{index}"
+            yield name, partial(_artifact, pipeline, inputs, registry, entry, target, options)
 
 
 def _channels_last(eager: torch.nn.Module, inputs: list[torch.Tensor]) -> Run:
@@ -116,26 +119,26 @@ def _channels_last(eager: torch.nn.Module, inputs: list[torch.Tensor]) -> Run:
 
 
 def _artifact(
-    pipeline: Pipeline,
+    pipeline: InferencePipeline,
     inputs: list[torch.Tensor],
     registry: Registry,
-    format: str,
-    path: Path,
-    precision: Precision,
+    entry: Entry,
+    folder: Path,
+    options: dict[str, Any],
 ) -> Run:
-    """Export (and verify) with the exporter ``format``, then run the artifact behind ``zoo.load``."""
+    """Export (and verify) with the exporter of ``entry``, then run the artifact behind its ``load``."""
     with _on_cpu(pipeline):
         try:
-            report = export(pipeline, format, path, registry=registry, precision=precision)
+            report = export_pipeline(pipeline, entry.name, registry, folder=folder, **options)
         except VerificationError:
             raise  # a wrong artifact is a failure, not an unavailable backend
         except ZooError as exc:
             raise Skip(str(exc)) from None
-    return partial(load(report.path, device=pipeline.device, registry=registry).nets["G"], *inputs)
+    return partial(entry.obj.load(report.path, pipeline.device, registry).nets["G"], *inputs)
 
 
 @contextlib.contextmanager
-def _on_cpu(pipeline: Pipeline) -> Iterator[None]:
+def _on_cpu(pipeline: InferencePipeline) -> Iterator[None]:
     """Exporters trace and verify on the CPU, whatever device the model is benchmarked on."""
     device = pipeline.device
     pipeline.to("cpu")
@@ -143,17 +146,6 @@ def _on_cpu(pipeline: Pipeline) -> Iterator[None]:
         yield
     finally:
         pipeline.to(device)
-
-
-def _tensorrt_missing(registry: Registry) -> str | None:
-    """Why TensorRT cannot run here, or None."""
-    try:
-        import_tensorrt("TensorRT timing")
-    except ZooError as exc:
-        return str(exc)
-    if not registry.entries("exporter", "tensorrt"):
-        return "no 'tensorrt' exporter is registered (see zoo list exporter)"
-    return None
 
 
 def _skip(reason: str) -> Run:
@@ -186,26 +178,24 @@ def _measure(make: Callable[[], Run], batch: int, repeats: int, warmup: int) -> 
     return {**row, "status": "ok", "reason": None, "times_ms": times}, output
 
 
-def machine() -> dict[str, Any]:
+def machine(registry: Registry) -> dict[str, Any]:
     """Where the numbers were measured: they mean little for a model card without it."""
-    import onnxruntime as ort
-
-    tensorrt = None
-    if importlib.util.find_spec("tensorrt") is not None:
-        import tensorrt
-
-        tensorrt = tensorrt.__version__
-    return {
+    formats: dict[str, Any] = {}
+    for entry in registry.entries("exporter"):
+        try:
+            formats.update(entry.obj.environment())
+        except Exception as exc:  # a broken plugin must not lose the measurements
+            formats[entry.name] = f"unknown ({type(exc).__name__}: {exc})"
+    return formats | {
         "cpu": _cpu_name(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
+        "load_average": os.getloadavg(),
         "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
         "platform": platform.platform(),
         "python": platform.python_version(),
         "torch": torch.__version__,
-        "onnxruntime": ort.__version__,
-        "onnxruntime_providers": ort.get_available_providers(),
-        "tensorrt": tensorrt,
+        **formats,
     }
 
 

@@ -1,19 +1,28 @@
 """Making a generator traceable: eval mode (or the paper's batch statistics), spectral norm
-folded into plain weights, synchronized batch norm reverted, fp16 with fp32 normalization."""
+folded into plain weights, synchronized batch norm reverted, fp16 with fp32 normalization; and
+the dynamic shapes ``torch.export`` (and the exporters built on it) traces it with."""
 
 from __future__ import annotations
 
 import copy
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import torch
+from pydantic import Field
 from torch import nn
+from torch.export import Dim
 from torch.nn.utils import parametrize
 
+from zoo.graph import GraphSpec
 from zoo.nn.norm import SyncBatchNorm2d
 
 TestMode = Literal["eval", "paper"]
 Precision = Literal["fp32", "fp16", "int8"]
+TestModeOption = Annotated[
+    TestMode,
+    Field(description="eval: batch norm with running statistics; paper: with each batch's own, as pix2pix tests"),
+]
+PrecisionOption = Annotated[Precision, Field(description="numeric precision of the artifact")]
 NORMS = (nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm, nn.GroupNorm, nn.LayerNorm)
 
 
@@ -71,6 +80,29 @@ def for_export(module: nn.Module, test_mode: TestMode = "eval", precision: Preci
         _replace(net, lambda m: isinstance(m, (*NORMS, BatchStatistics)), Float32)
         return Precise(net, torch.float16)
     return net
+
+
+class Positional(torch.nn.Module):
+    """``module`` called with the graph's inputs as positional arguments, whatever it names them,
+    so that one rule gives every graph its dynamic shapes."""
+
+    def __init__(self, module: torch.nn.Module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return self.module(*inputs)
+
+
+def dynamic_shapes(spec: GraphSpec) -> tuple[dict[int, Any], ...]:
+    """Batch dynamic everywhere; height and width as multiples of ``spec.multiple``."""
+    batch = Dim("batch", min=1, max=4096)
+    dims: dict[str, Any] = {"N": batch}
+    if spec.multiple is not None:
+        top = 16384 // spec.multiple
+        dims["H"] = spec.multiple * Dim("h", min=1, max=top)
+        dims["W"] = spec.multiple * Dim("w", min=1, max=top)
+    return tuple({axis: dims[d] for axis, d in enumerate(i.shape) if d in dims} for i in spec.inputs)
 
 
 def _fold(module: nn.Module) -> None:

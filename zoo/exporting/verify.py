@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Annotated
 
 import numpy as np
 import torch
+from pydantic import Field
 
-from zoo.export import Check
+from zoo.exporting.exporter import Check
 from zoo.graph import GraphSpec
 
 PSNR_CAP = 200.0
@@ -16,6 +18,16 @@ PSNR_CAP = 200.0
 TOLERANCES = {"fp32": (1e-3, 60.0), "fp16": (0.1, 35.0), "int8": (1.0, 20.0)}
 """Per precision: the largest absolute error allowed (images in [-1, 1]) and the lowest PSNR
 against the fp32 PyTorch output; fp16 and int8 are judged mostly by PSNR."""
+MaxAbsOption = Annotated[
+    float | None, Field(ge=0, description="largest absolute error allowed against PyTorch (default: by precision)")
+]
+MinPsnrOption = Annotated[float | None, Field(description="lowest PSNR in dB against PyTorch (default: by precision)")]
+
+
+def tolerances(precision: str, max_abs: float | None, min_psnr: float | None) -> tuple[float, float]:
+    """The largest absolute error and the lowest PSNR a check of ``precision`` must meet."""
+    default_abs, default_psnr = TOLERANCES[precision]
+    return (default_abs if max_abs is None else max_abs, default_psnr if min_psnr is None else min_psnr)
 
 
 def compare(

@@ -1,0 +1,105 @@
+"""Inference: a trained model's inference networks behind one call, whatever the family.
+
+An :class:`InferencePipeline` converts whatever the user passes (PIL images, numpy arrays,
+tensors, file paths; one or a batch) into the model's input range, runs the family's generator,
+and converts back; it writes itself as ``config.json`` + ``model.safetensors``. Loading,
+exporting, model cards and the Hub work on it; :class:`zoo.Pipeline`, which every family's
+pipeline subclasses, adds the Hugging Face Hub methods on top.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import save_file
+from torch import nn
+
+from zoo.config import RunConfig
+from zoo.errors import ZooError
+from zoo.graph import GraphInput, GraphRuntime, GraphSpec
+from zoo.images import ImageInput, OutputType, from_batch, to_batch
+from zoo.registry import Registry
+
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+PROVENANCE_NAME = "provenance.json"
+
+
+def best_device() -> torch.device:
+    """CUDA, then Apple's MPS, then the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+class InferencePipeline:
+    """Base of every family's pipeline (through :class:`zoo.Pipeline`); a family implements
+    :meth:`generate`."""
+
+    def __init__(self, config: RunConfig, nets: nn.ModuleDict, device: str | torch.device | None = None):
+        self.config = config
+        self.provenance: dict[str, Any] = {}
+        """Where the weights come from, for the model card: ``license``, ``source``, ``pretrained``
+        (the registered name they were imported as). Imported official weights keep their terms."""
+        self.nets = nets.eval()
+        self.device = torch.device(device) if device else best_device()
+        self.nets.to(self.device)
+        self.registry: Registry | None = None
+        """The registry the model was built from; what it saves, exports or pushes later uses it."""
+
+    # --- what a family implements ------------------------------------------------------------
+    def generate(self, x: torch.Tensor) -> torch.Tensor:
+        """Images in [-1, 1] (N, C, H, W) -> images in [-1, 1]."""
+        raise NotImplementedError
+
+    usage: str = 'image = pipe("input.png")'
+    """How the family's pipeline is called, for model cards."""
+    graph_needs: tuple[str, ...] = ()
+    """Inference networks besides ``G`` that every call needs, so an exported graph of ``G``
+    alone cannot stand in for the model (pix2pixHD's instance-feature encoder)."""
+
+    # --- user-facing call ---------------------------------------------------------------------
+    input_channels: int | None = None
+    """Channels the generator takes; user images are converted to it (grey <-> RGB, alpha dropped)."""
+
+    def __call__(self, images: ImageInput | Sequence[ImageInput], output_type: OutputType = "pil") -> Any:
+        """Translate one image or a batch; returns the same shape of answer (one or a list)."""
+        batch, single = to_batch(images, self.input_channels)
+        with torch.inference_mode():
+            out = self.generate(batch.to(self.device) * 2 - 1)
+        return from_batch((out.float().clamp(-1, 1) + 1) / 2, output_type, single)
+
+    def graph_spec(self) -> GraphSpec:
+        """The generator as an exportable graph: an ``image`` in, an image out, at any multiple
+        of its stride. Families with other inputs override this."""
+        generator = self.nets["G"]
+        multiple = getattr(generator, "size_multiple", 1)
+        image = GraphInput("image", ("N", self.input_channels or 3, "H", "W"))
+        return GraphSpec(generator, [image], multiple=multiple, attributes={"size_multiple": multiple})
+
+    @property
+    def exported(self) -> bool:
+        """Whether an exported graph stands in for the generator (no PyTorch weights to save)."""
+        return any(isinstance(net, GraphRuntime) for net in self.nets.values())
+
+    def to(self, device: str | torch.device) -> InferencePipeline:
+        self.device = torch.device(device)
+        self.nets.to(self.device)
+        return self
+
+    def save(self, folder: Path) -> None:
+        """Write the model: ``config.json``, ``model.safetensors`` and, if known, ``provenance.json``."""
+        if self.exported:
+            raise ZooError("this pipeline runs an exported graph, which holds no PyTorch weights to save or push")
+        folder.mkdir(parents=True, exist_ok=True)
+        self.config.save(folder / CONFIG_NAME)
+        state = {key: value.detach().contiguous().cpu() for key, value in self.nets.state_dict().items()}
+        save_file(state, str(folder / WEIGHTS_NAME), metadata={"format": "pt", "arch": self.config.arch})
+        if self.provenance:
+            (folder / PROVENANCE_NAME).write_text(json.dumps(self.provenance, indent=2))
