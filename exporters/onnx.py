@@ -5,9 +5,11 @@ rules in the model's metadata, and verification in ONNX Runtime at two sizes bef
 ONNX and ONNX Runtime are imported when an export or a load needs them, not when the exporter is
 listed."""
 
+import json
 import tempfile
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,11 +27,9 @@ from zoo.inference import InferencePipeline
 from zoo.registry import Registry
 
 from .calibrate import calibration_inputs
-from .runtime import OnnxGraph
+from .onnx_runtime import PROVIDERS_KEY, OnnxGraph, load_provider, read_metadata, verification_providers
 
 OPSET = 18
-LARGE = 2 * 1024**3 - 64 * 1024**2
-"""Protobuf's 2 GB limit, less headroom for the graph: above it weights go to a side file."""
 
 
 @dataclass
@@ -62,6 +62,11 @@ class OnnxExporter(Exporter, OnnxOptions):
     default = True
     companions = (".data",)  # the weights of a model over 2 GB
 
+    provider: Annotated[
+        str | None,
+        Field(description="ONNX Runtime execution provider to verify on besides the CPU (default: the first here)"),
+    ] = None
+
     def artifact_name(self) -> str:
         return f"model{'' if self.precision == 'fp32' else '.' + self.precision}.onnx"
 
@@ -79,30 +84,37 @@ class OnnxExporter(Exporter, OnnxOptions):
     def _export(self, pipeline: InferencePipeline, spec: GraphSpec, out: Path, registry: Registry) -> ExportReport:
         import onnxruntime as ort
 
+        providers = verification_providers(self.provider)
         reference = for_export(spec.module, self.test_mode)
         if self.precision == "int8":
             # first: without data, fail before exporting
             inputs = calibration_inputs(pipeline, spec, registry, self.calibration)
             with tempfile.TemporaryDirectory() as folder:
-                fp32 = self.write(reference, spec, Path(folder) / "fp32.onnx", pipeline, "fp32")
+                fp32 = self.write(reference, spec, Path(folder) / "fp32.onnx", pipeline, "fp32", providers)
                 quantize(fp32, out, inputs)
         else:
-            self.write(for_export(spec.module, self.test_mode, self.precision), spec, out, pipeline, self.precision)
-        session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
-        names = [i.name for i in session.get_inputs()]
-
-        def run(inputs: list) -> torch.Tensor:
-            return torch.from_numpy(session.run(None, dict(zip(names, inputs, strict=True)))[0])
-
-        checks = compare(spec, reference, run)
-        details = {"opset": self.opset, "onnxruntime": ort.__version__, "torch": torch.__version__}
+            prepared = for_export(spec.module, self.test_mode, self.precision)
+            self.write(prepared, spec, out, pipeline, self.precision, providers)
+        checks = []
+        for provider in providers:  # each as zoo.load will run it
+            run = partial(run_numpy, OnnxGraph(out, provider))
+            checks += [replace(check, on=provider) for check in compare(spec, reference, run)]
+        details = {"opset": self.opset, "onnxruntime": ort.__version__, "torch": torch.__version__,
+                   "verified_on": ", ".join(providers)}  # fmt: skip
         details["bytes"] = out.stat().st_size
         return ExportReport(out, self.precision, self.test_mode, checks, *self.limits(), details)
 
     def write(
-        self, module: torch.nn.Module, spec: GraphSpec, path: Path, pipeline: InferencePipeline, precision: str
+        self,
+        module: torch.nn.Module,
+        spec: GraphSpec,
+        path: Path,
+        pipeline: InferencePipeline,
+        precision: str,
+        providers: list[str],
     ) -> Path:
-        """Trace ``module`` (prepared from ``spec``) to ``path``, one file unless over 2 GB."""
+        """Trace ``module`` (prepared from ``spec``) to ``path`` with zoo's metadata; the weights go
+        to a side file where ``ONNXProgram.save`` finds the model over protobuf's 2 GB."""
         example = spec.example(2, spec.trace_size())
         try:
             program = torch.onnx.export(
@@ -117,15 +129,17 @@ class OnnxExporter(Exporter, OnnxOptions):
             )
         except Exception as exc:
             raise ExportError(f"torch.onnx could not export the {pipeline.config.arch} generator: {exc}") from exc
-        program.model.metadata_props.update(artifact_metadata(spec, pipeline, self.test_mode, precision))
-        large = sum(p.numel() * p.element_size() for p in module.parameters()) > LARGE
-        program.save(str(path), external_data=large)
+        metadata = artifact_metadata(spec, pipeline, self.test_mode, precision)
+        program.model.metadata_props.update({**metadata, PROVIDERS_KEY: json.dumps(providers)})
+        program.save(str(path))  # counts every initializer, buffers included, against the 2 GB limit
         return path
 
     @classmethod
     def load(cls, path: Path, device: str | torch.device | None, registry: Registry) -> InferencePipeline:
-        """The family pipeline around the ONNX model, run by ONNX Runtime."""
-        graph = OnnxGraph(path)
+        """The family pipeline around the ONNX model, run by ONNX Runtime on a provider it was
+        verified on."""
+        wanted = None if device is None else torch.device(device).type
+        graph = OnnxGraph(path, load_provider(path, read_metadata(path), wanted))
         return pipeline_around(graph, graph.metadata, path, device or "cpu", registry)
 
     @classmethod
@@ -139,10 +153,17 @@ class OnnxExporter(Exporter, OnnxOptions):
         return {"onnxruntime": ort.__version__, "onnxruntime_providers": ort.get_available_providers()}
 
 
+def run_numpy(graph: OnnxGraph, inputs: list[Any]) -> torch.Tensor:
+    """``graph`` on the numpy inputs verification draws."""
+    return graph(*(torch.from_numpy(x) for x in inputs))
+
+
 def quantize(fp32: Path, out: Path, inputs: list[dict[str, Any]]) -> None:
     """Static int8 quantization (QDQ, per-channel weights, zero points 0) with activation ranges
-    from ``inputs``."""
+    from ``inputs``, after ONNX Runtime's pre-processing (shape inference and graph optimization,
+    which its quantizer expects)."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
 
     class Reader(CalibrationDataReader):
         def __init__(self) -> None:
@@ -153,8 +174,12 @@ def quantize(fp32: Path, out: Path, inputs: list[dict[str, Any]]) -> None:
 
     if not inputs:
         raise ZooError("int8 calibration got no inputs")
+    prepared = fp32.with_name("prepared.onnx")
+    large = fp32.with_name(fp32.name + ".data").is_file()  # the weights of a model over 2 GB stay beside it
+    # its symbolic shape pass fails on dynamic sizes; ONNX's own shape inference does the job
+    quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True, save_as_external_data=large)
     quantize_static(  # symmetric signed int8 throughout: the only int8 TensorRT accepts
-        str(fp32),
+        str(prepared),
         str(out),
         Reader(),
         quant_format=QuantFormat.QDQ,

@@ -6,6 +6,7 @@ model is, before it is kept."""
 import json
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -20,12 +21,14 @@ from zoo.exporting.export import staged
 from zoo.exporting.exporter import Exporter, ExportError, ExportReport, VerificationError
 from zoo.exporting.prepare import for_export
 from zoo.exporting.verify import compare
+from zoo.files import write_atomic
 from zoo.graph import GraphSpec
 from zoo.inference import InferencePipeline
 from zoo.registry import Registry
 
 from .onnx import OnnxExporter, OnnxOptions
-from .runtime import TensorRTGraph, engine_metadata, import_tensorrt, tensorrt_missing
+from .onnx_runtime import read_metadata
+from .tensorrt_runtime import TensorRTGraph, engine_metadata, import_tensorrt, tensorrt_missing
 
 Shape = tuple[int, ...]
 
@@ -67,8 +70,8 @@ class TensorRTExporter(Exporter, OnnxOptions):
                 verified = OnnxExporter(**self.onnx_options()).export(pipeline, model, registry)
             except ExportError as exc:
                 raise ExportError(f"no TensorRT engine: the ONNX model it is built from failed. {exc}") from None
-            strongly_typed = build_engine(trt, model, work, profile, self.precision, self.workspace_gb, cache)
-            metadata = {k: v for k, v in onnx_metadata(model).items() if k.startswith("zoo.")}
+            build_engine(trt, model, work, profile, self.precision, self.workspace_gb, cache)
+            metadata = {k: v for k, v in read_metadata(model).items() if k.startswith("zoo.")}
             engine_metadata(work).write_text(json.dumps(metadata, indent=2))
             graph = TensorRTGraph(work)
             checks = compare(
@@ -78,8 +81,8 @@ class TensorRTExporter(Exporter, OnnxOptions):
                 batch=min(2, self.max_batch),
             )
             details = {
-                "tensorrt": trt.__version__, "torch": torch.__version__, "gpu": torch.cuda.get_device_name(graph.gpu),
-                "strongly_typed": strongly_typed, "profile": profile, "timing_cache": str(cache),
+                "tensorrt": trt.__version__, "torch": torch.__version__,
+                "verified_on": torch.cuda.get_device_name(graph.gpu), "profile": profile, "timing_cache": str(cache),
                 "onnx": verified.details | {"checks": verified.checks},
                 "seconds": time.perf_counter() - started, "bytes": work.stat().st_size,
             }  # fmt: skip
@@ -111,13 +114,6 @@ class TensorRTExporter(Exporter, OnnxOptions):
             return {"tensorrt": None}
 
 
-def onnx_metadata(model: Path) -> dict[str, str]:
-    """The metadata entries of an ONNX model (without reading its weights)."""
-    import onnx
-
-    return {p.key: p.value for p in onnx.load(str(model), load_external_data=False).metadata_props}
-
-
 def profile_shapes(spec: GraphSpec, max_batch: int, max_size: int) -> dict[str, tuple[Shape, Shape, Shape]]:
     """Each input's (min, opt, max) shape. Batch 1 to ``max_batch``, opt 1. Dynamic sizes go from
     the smallest test size (verified, and large enough that no inner map is degenerate) through
@@ -140,16 +136,15 @@ def build_engine(
     precision: str,
     workspace_gb: float,
     cache: Path,
-) -> bool:
-    """Build ``model`` into the engine file ``out``; returns whether the network was strongly typed.
-
-    Strongly typed, TensorRT runs each layer in the type the ONNX graph gives it (TensorRT 11
-    knows nothing else). A TensorRT without strong typing gets the precision as a builder flag.
-    TF32 is off: fp32 layers are judged by fp32 tolerances, which TF32's 10-bit mantissas can exceed."""
+) -> None:
+    """Build ``model`` into the engine file ``out``, strongly typed: TensorRT runs each layer in the
+    type the ONNX graph gives it, the types it was verified in (TensorRT 10 needs the flag; 11
+    accepts and ignores it, every network being strongly typed). TF32 is off: fp32 layers are
+    judged by fp32 tolerances, which TF32's 10-bit mantissas can exceed. The timing cache is read
+    (unless another TensorRT or GPU made it) and written back atomically."""
     logger = trt.Logger(trt.Logger.WARNING)
     builder = trt.Builder(logger)
-    strong = getattr(trt.NetworkDefinitionCreationFlag, "STRONGLY_TYPED", None)
-    network = builder.create_network(0 if strong is None else 1 << int(strong))
+    network = builder.create_network(1 << int(trt.NetworkDefinitionCreationFlag.STRONGLY_TYPED))
     parser = trt.OnnxParser(network, logger)
     if not parser.parse_from_file(str(model)):  # from the file, so that weights stored beside it are found
         errors = "\n".join(str(parser.get_error(i)) for i in range(parser.num_errors))
@@ -157,18 +152,37 @@ def build_engine(
     config = builder.create_builder_config()
     config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, int(workspace_gb * 1024**3))
     config.clear_flag(trt.BuilderFlag.TF32)
-    if strong is None and precision != "fp32":
-        config.set_flag(getattr(trt.BuilderFlag, precision.upper()))
     optimization = builder.create_optimization_profile()
     for name, (low, opt, high) in profile.items():
         optimization.set_shape(name, low, opt, high)
     config.add_optimization_profile(optimization)
-    timings = config.create_timing_cache(cache.read_bytes() if cache.is_file() else b"")
-    config.set_timing_cache(timings, ignore_mismatch=False)
+    timings = use_timing_cache(trt, config, cache)  # held: TensorRT does not own it, and the build updates it
     engine = builder.build_serialized_network(network, config)
     if engine is None:
         raise ExportError(f"TensorRT {trt.__version__} could not build the {precision} engine (see its messages above)")
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_bytes(config.get_timing_cache().serialize())
+    write_atomic(cache, bytes(timings.serialize()))
     out.write_bytes(engine)
-    return strong is not None
+
+
+def use_timing_cache(trt: ModuleType, config: Any, cache: Path) -> Any:
+    """Give the build the kernel timings in ``cache``, and return the cache object, which must live
+    until the build is done. A cache that another TensorRT version or GPU wrote does not fit
+    (``set_timing_cache`` refuses it) and an unreadable one cannot be used: either is discarded,
+    with a message, and rebuilt from scratch."""
+    blob = cache.read_bytes() if cache.is_file() else b""
+    timings = _timing_cache(config, blob)
+    if timings is not None and config.set_timing_cache(timings, ignore_mismatch=False):
+        return timings
+    warnings.warn(f"{cache}: unreadable, or made by another TensorRT version or GPU; ignored and rebuilt", stacklevel=2)
+    timings = config.create_timing_cache(b"")
+    if not config.set_timing_cache(timings, ignore_mismatch=False):
+        raise ExportError(f"TensorRT {trt.__version__} refuses even an empty timing cache")
+    return timings
+
+
+def _timing_cache(config: Any, blob: bytes) -> Any:
+    """TensorRT's timing cache from ``blob``, or None where it cannot read it."""
+    try:
+        return config.create_timing_cache(blob)
+    except (RuntimeError, TypeError, ValueError):
+        return None

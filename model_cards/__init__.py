@@ -14,6 +14,7 @@ from PIL import Image
 from torch.utils.data import default_collate
 
 from zoo.architecture import training_model
+from zoo.config import portable
 from zoo.inference import InferencePipeline
 from zoo.registry import Registry
 
@@ -24,11 +25,16 @@ TEMPLATE = Path(__file__).parent / "templates" / "model.md"
 
 
 def model_card(
-    pipeline: InferencePipeline, registry: Registry, folder: Path | None = None, repo_id: str | None = None
+    pipeline: InferencePipeline,
+    registry: Registry,
+    folder: Path | None = None,
+    repo_id: str | None = None,
+    **template: Any,
 ) -> ModelCard:
     """The card of ``pipeline``; ``folder`` (a saved model) contributes what lies in it:
     ``samples.png``, the reports of every registered exporter's artifacts, ``bench.json`` and
-    ``metrics.json``."""
+    ``metrics.json``. ``template`` overrides the values given to the template (``summary=...``,
+    as ``ModelHubMixin``'s ``model_card_kwargs`` do)."""
     from huggingface_hub import EvalResult, ModelCard, ModelCardData  # slow to import: only when a card is made
 
     config, provenance = pipeline.config, pipeline.provenance
@@ -44,9 +50,7 @@ def model_card(
         model_name=repo_id or f"{config.arch} model",
         eval_results=[EvalResult(task, m["dataset"], m["dataset"], m["name"], m["value"]) for m in metrics] or None,
     )
-    return ModelCard.from_template(
-        data,
-        template_path=str(TEMPLATE),
+    values = dict(
         model_name=repo_id or f"A {config.arch} model",
         summary=provenance.get("summary", ""),
         repo_id=repo_id or "PATH",
@@ -57,7 +61,7 @@ def model_card(
         files=", ".join(provenance.get("files", [])),
         license=provenance.get("license"),
         data=config.data.name,
-        config=yaml.safe_dump(json.loads(json.dumps(config.to_dict())), sort_keys=False).strip(),
+        config=yaml.safe_dump(json.loads(json.dumps(portable(config.to_dict()))), sort_keys=False).strip(),
         samples=(folder / "samples.png").is_file() and "Random inputs from the model's data set, or random samples.",
         metrics=metrics,
         exports=[_export_row(p) for p in export_reports(folder, registry)],
@@ -65,6 +69,7 @@ def model_card(
         bench=[_bench_row(r) for r in (_read(folder / "bench.json") or {}).get("rows", [])],
         limitations=_limitations(arch_cls, config.data.name, provenance.get("license")),
     )
+    return ModelCard.from_template(data, template_path=str(TEMPLATE), **(values | template))
 
 
 def export_reports(folder: Path, registry: Registry) -> list[Path]:
@@ -103,15 +108,17 @@ def _dataset_rows(pipeline: InferencePipeline, registry: Registry, count: int) -
 
 def _export_row(path: Path) -> dict[str, Any]:
     report = _read(path)
-    worst = max(report["checks"], key=lambda c: c["max_abs"])
-    return {
+    row = {
         "file": path.name.removesuffix(".json"),
         "format": report.get("format", ""),
         "precision": report["precision"],
-        "passed": "yes" if report["passed"] else "no",
-        "max_abs": f"{worst['max_abs']:.1e}",
-        "psnr": f"{min(c['psnr_db'] for c in report['checks']):.1f}",
     }
+    measured = [c for c in report["checks"] if c.get("max_abs") is not None]
+    if not measured or len(measured) < len(report["checks"]):
+        return row | {"passed": "no", "max_abs": "-", "psnr": "-"}
+    worst = max(c["max_abs"] for c in measured)
+    psnr = min(c["psnr_db"] for c in measured)
+    return row | {"passed": "yes" if report["passed"] else "no", "max_abs": f"{worst:.1e}", "psnr": f"{psnr:.1f}"}
 
 
 def _bench_row(row: dict[str, Any]) -> dict[str, Any]:

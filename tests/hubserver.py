@@ -2,9 +2,10 @@
 
 `HubServer` serves model repositories from memory (mirrored under a folder when one is given) on
 ``http://127.0.0.1:<free port>``, answering exactly the routes that the installed client (huggingface_hub 2.x) calls for
-`HfApi.create_repo`, `HfApi.upload_folder` / `create_commit` / `upload_file`, `repo_info` / `model_info`,
-`list_repo_tree` / `list_repo_files`, `hf_hub_download`, `snapshot_download` and `ModelHubMixin.push_to_hub` /
-`from_pretrained`. No request ever leaves the machine.
+`HfApi.create_repo` (also private), `HfApi.upload_folder` / `create_commit` / `upload_file` (to a branch, to an
+existing ``refs/pr/N``, or with ``create_pr=True``), `create_branch`, `list_repo_refs`, `create_pull_request` /
+`get_discussion_details`, `repo_info` / `model_info`, `list_repo_tree` / `list_repo_files`, `hf_hub_download`,
+`snapshot_download` and `ModelHubMixin.push_to_hub` / `from_pretrained`. No request ever leaves the machine.
 
 Usage::
 
@@ -16,6 +17,16 @@ Usage::
         api.upload_folder(repo_id="user/model", folder_path=folder)
         path = snapshot_download("user/model", endpoint=hub.endpoint, cache_dir=tmp_path / "cache")
         assert ("HEAD", "/user/model/resolve/<sha>/config.json") in hub.requests
+        assert "config.json" in hub.downloaded("user/model")  # its bytes were fetched by GET
+
+        api.create_branch("user/model", branch="dev")  # at the head of main; 409 if it exists, unless exist_ok=True
+        api.upload_folder(repo_id="user/model", folder_path=folder, revision="dev")
+        info = api.upload_folder(repo_id="user/model", folder_path=folder, create_pr=True)
+        assert info.pr_revision == "refs/pr/1" and hub.pull_requests("user/model")[0].ref == "refs/pr/1"
+
+        hub.create_repo("user/gated", gated="manual")  # downloads refused: GatedRepoError
+        hub.create_repo("user/private", private=True)  # answers like a missing repo: RepositoryNotFoundError
+        hub.grant("user/gated", "hf_test")  # now that token downloads as from a public repo
 
 Pointing the client at the server:
 
@@ -46,35 +57,65 @@ sends each file base64-encoded inline in the NDJSON commit payload (``key: "file
 With ``hf_xet`` installed, ``upload_folder`` takes its pipelined path, which creates the process-wide ``XetSession``
 (no request; it only writes a log under ``$HF_XET_CACHE``, default ``~/.cache/huggingface/xet/logs``);
 ``monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)`` selects the single ``create_commit`` path instead.
+With ``create_pr=True`` that pipeline opens a draft pull request (``POST .../discussions``, then
+``GET .../discussions/{num}``) and commits to its ``refs/pr/N``; ``create_commit`` sends ``?create_pr=1`` instead.
 
 Routes (model repositories only, ids ``namespace/name``; other repo types answer ``RepoNotFound``)::
 
     GET    /api/whoami-v2                                   the user "hubuser" (401 without a token)
     GET    /api/agent-harnesses                             empty registry (user-agent agent detection)
     POST   /api/validate-yaml                               README.md front matter check (create_commit)
-    POST   /api/repos/create                                create_repo (409 if it exists)
+    POST   /api/repos/create                                create_repo (409 if it exists; "visibility": "private")
     DELETE /api/repos/delete                                delete_repo
-    GET    /api/models/{repo_id}[/revision/{rev}]           model_info / repo_info (sha, siblings)
+    GET    /api/models/{repo_id}[/revision/{rev}]           model_info / repo_info (sha, siblings, private, gated)
     GET    /api/models/{repo_id}/tree/{rev}[/{path}]        list_repo_tree (?recursive=), used by snapshot_download
-    POST   /api/models/{repo_id}/preupload/{branch}         upload modes: always "regular", oid of the remote file
-    POST   /api/models/{repo_id}/commit/{branch}            NDJSON commit: header, file (base64), deletedFile/Folder
+    GET    /api/models/{repo_id}/refs                       list_repo_refs: branches (?include_prs=1: and PR refs)
+    POST   /api/models/{repo_id}/branch/{branch}            create_branch at "startingPoint" (default main); 409 if
+                                                            it exists, 400 for a name like refs/pr/5
+    POST   /api/models/{repo_id}/preupload/{ref}            upload modes: always "regular", oid of the remote file
+                                                            (?create_pr=1: {ref} is the PR's target branch)
+    POST   /api/models/{repo_id}/commit/{ref}               NDJSON commit: header, file (base64), deletedFile/Folder;
+                                                            ?create_pr=1: to a new refs/pr/N, answering pullRequestUrl
+    POST   /api/models/{repo_id}/discussions                create_pull_request: a draft PR at main (no discussions)
+    GET    /api/models/{repo_id}/discussions/{num}          get_discussion_details of a pull request
     HEAD   /{repo_id}/resolve/{rev}/{path}                  X-Repo-Commit, ETag (git blob sha1), Content-Length
     GET    /{repo_id}/resolve/{rev}/{path}                  the bytes (Range supported)
 
-Errors are the Hub's: status 404 with ``X-Error-Code: RepoNotFound`` (-> ``RepositoryNotFoundError``),
-``RevisionNotFound`` (-> ``RevisionNotFoundError``) or ``EntryNotFound`` (-> ``RemoteEntryNotFoundError``, with
-``X-Repo-Commit`` so the client caches the miss), and a JSON body ``{"error": message}``.
+``{ref}`` is a branch or an existing pull request's ``refs/pr/N`` (the client quotes it, ``refs%2Fpr%2F1``); ``{rev}``
+is also a commit sha. A commit to a ref that does not exist answers 404 ``RevisionNotFound``.
 
-Storage: ``{repo_id: {"refs": {branch: sha}, "commits": {sha: {path: blob oid}}}}`` plus content-addressed blobs;
-``main`` points at the latest commit. Commit shas are 40 hex characters (sha1 of the commit record), blob oids are git
-blob sha1s (what the Hub uses as ETag of a regular file). A new repo gets one empty initial commit (no
-``.gitattributes``). Each request is recorded in ``hub.requests`` as ``(method, path)`` (path as sent, without the
-query), e.g. to assert that an offline load made no request; ``hub.tokens`` lists the bearer tokens received.
+Errors are the Hub's: status 404 with ``X-Error-Code: RepoNotFound`` (-> ``RepositoryNotFoundError``; 401 when asked
+without a token, see Access), ``RevisionNotFound`` (-> ``RevisionNotFoundError``) or ``EntryNotFound``
+(-> ``RemoteEntryNotFoundError``, with ``X-Repo-Commit`` so the client caches the miss), 401/403 ``GatedRepo``, 409
+for a repo or branch that exists, and a JSON body ``{"error": message}``.
 
-Server side, without the client: ``hub.create_repo(repo_id)``, ``hub.commit(repo_id, {path: bytes}, delete=[...])``
-(returns the sha), ``hub.files(repo_id, revision)`` (path -> bytes), ``hub.head(repo_id)``, ``hub.commits(repo_id)``,
-``hub.repo_ids``; they raise ``HubError`` for unknown repos or revisions. ``hub.stop()`` closes the port (later requests
-get a connection error, so the client falls back to its cache); ``hub.endpoint`` keeps the old address.
+Access: every token is the user ``hubuser``, and the token that creates a repo through the client owns it. A private
+repo, to a request without a token its owner's or one given by ``hub.grant(repo_id, token)``, answers every route
+(writes too, but not a second create_repo: 409) exactly like a missing repo: 401 without a token, 404 with one,
+``X-Error-Code: RepoNotFound``. A gated repo (``hub.create_repo(repo_id, gated="auto" | "manual")``) keeps, as on the
+Hub, its model info and file listing public and refuses the resolve route (HEAD and GET) without access: 401 without a
+token, 403 with one, ``X-Error-Code: GatedRepo`` (-> ``GatedRepoError``, a subclass of ``RepositoryNotFoundError``) and
+the Hub's ``X-Error-Message``. Write permission is not modelled: any token may write to (or open a pull request on) a
+repo it can see.
+
+Storage: ``{repo_id: {"refs": {ref: sha}, "commits": {sha: {path: blob oid}}, "pulls": [...], "readers": [token]}}``
+plus content-addressed blobs; refs are branches (``main`` is created with the repo) and the ``refs/pr/N`` of pull
+requests, numbered 1, 2, ... per repo, each starting from the head of its target branch (or the commit's
+``parentCommit``). Commit shas are 40 hex characters (sha1 of the commit record), blob oids are git blob sha1s (what the
+Hub uses as ETag of a regular file). A new repo gets one empty initial commit (no ``.gitattributes``). Each request is
+recorded in ``hub.requests`` as ``(method, path)`` (path as sent, without the query), e.g. to assert that an offline
+load made no request; ``hub.tokens`` lists the bearer tokens received; ``hub.downloads`` lists
+``(repo_id, revision, path)`` for each GET on the resolve route that sent the bytes, and ``hub.downloaded(repo_id)`` is
+the set of those paths (HEADs, refusals and files the client took from its cache are not in it).
+
+Server side, without the client: ``hub.create_repo(repo_id, private=False, gated=False, exist_ok=False)``,
+``hub.grant(repo_id, token)``, ``hub.commit(repo_id, {path: bytes}, delete=[...], branch="main")`` (returns the sha),
+``hub.create_branch(repo_id, branch, revision="main", exist_ok=False)`` (returns the sha it points at),
+``hub.branches(repo_id)`` (sorted names), ``hub.pull_requests(repo_id)`` (``PullRequest`` records: ``num``, ``ref``,
+``target``, ``title``, ``description``, ``status``), ``hub.files(repo_id, revision)`` (path -> bytes),
+``hub.head(repo_id, ref)``, ``hub.commits(repo_id)``, ``hub.repo_ids``; they ignore access and raise ``HubError`` for
+unknown repos or revisions. ``hub.stop()`` closes the port (later requests get a connection error, so the client falls
+back to its cache); ``hub.endpoint`` keeps the old address.
 """
 
 from __future__ import annotations
@@ -85,20 +126,24 @@ import json
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-__all__ = ["USER", "HubServer"]
+__all__ = ["USER", "HubError", "HubServer", "PullRequest"]
 
 USER = "hubuser"
 """The user that `/api/whoami-v2` reports for any token, and the namespace of a repo created without one."""
 
 _SHA = re.compile(r"[0-9a-f]{40}")
 _TRUE = {"1", "true", "True"}
+_BRANCH = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")
+
+Gated = Literal[False, "auto", "manual"]
+"""The `gated` field of the Hub's model info: `False`, or how access requests are approved."""
 
 
 class HubError(Exception):
@@ -134,14 +179,35 @@ class Commit:
 
 
 @dataclass
+class PullRequest:
+    """A pull request: its changes live on the ref `refs/pr/{num}`, to be merged into the branch `target`."""
+
+    num: int
+    title: str
+    description: str
+    target: str
+    created_at: str
+    status: str = "open"
+    """`"open"` when opened by a commit with `create_pr`, `"draft"` when opened empty (`create_pull_request`)."""
+
+    @property
+    def ref(self) -> str:
+        return f"refs/pr/{self.num}"
+
+
+@dataclass
 class Repo:
-    """A model repository: branches and commits."""
+    """A model repository: refs (branches, and `refs/pr/N` for pull requests) -> commit sha, commits, access."""
 
     repo_id: str
     created_at: str
     private: bool = False
+    gated: Gated = False
+    readers: set[str] = field(default_factory=set)
+    """Tokens that may see a private repo and download from a gated one: its creator's and those granted."""
     refs: dict[str, str] = field(default_factory=dict)
     commits: dict[str, Commit] = field(default_factory=dict)
+    pulls: list[PullRequest] = field(default_factory=list)
 
 
 class HubServer:
@@ -150,7 +216,8 @@ class HubServer:
     Args:
         root: Folder mirroring the repositories (`state.json` and `blobs/`); a server started on the same folder
             sees them again. `None` keeps everything in memory.
-        require_token: Refuse writes (create, delete, preupload, commit) without an `Authorization` header, with 401.
+        require_token: Refuse writes (create, delete, branch, preupload, commit, pull request) without an
+            `Authorization` header, with 401.
     """
 
     def __init__(self, root: str | Path | None = None, *, require_token: bool = True) -> None:
@@ -160,6 +227,9 @@ class HubServer:
         """`(method, path)` of every request, in arrival order; the path as sent, without the query."""
         self.tokens: list[str] = []
         """The bearer token of every request that sent one."""
+        self.downloads: list[tuple[str, str, str]] = []
+        """`(repo_id, revision, path)` of every GET on the resolve route that sent a file's bytes (200 or 206), the
+        revision as asked (a branch, `refs/pr/N` or sha)."""
         self._lock = threading.RLock()
         self._repos: dict[str, Repo] = {}
         self._blobs: dict[str, bytes] = {}
@@ -234,16 +304,28 @@ class HubServer:
 
     # ------------------------------------------------------------------ server-side API for tests
 
-    def create_repo(self, repo_id: str, *, private: bool = False, exist_ok: bool = False) -> None:
-        """Create a model repo with an empty initial commit on `main` (as `HfApi.create_repo` does)."""
+    def create_repo(self, repo_id: str, *, private: bool = False, gated: Gated = False, exist_ok: bool = False) -> None:
+        """Create a model repo with an empty initial commit on `main` (as `HfApi.create_repo` does).
+
+        A `private` repo is invisible, and a `gated` one (`"auto"` or `"manual"`, as the Hub reports it) refuses
+        downloads, to every token but those given access with `grant` (and, through the client, the creator's).
+        """
         with self._lock:
             if repo_id in self._repos:
                 if exist_ok:
                     return
                 raise HubError(409, "You already created this model repo")
-            repo = Repo(repo_id=repo_id, created_at=_now(), private=private)
+            if gated not in (False, "auto", "manual"):
+                raise ValueError(f"gated must be False, 'auto' or 'manual', not {gated!r}")
+            repo = Repo(repo_id=repo_id, created_at=_now(), private=private, gated=gated)
             self._repos[repo_id] = repo
-            self._commit(repo, "main", {}, (), title="initial commit")
+            self._commit(repo, "main", {}, (), parent=None, title="initial commit")
+
+    def grant(self, repo_id: str, token: str) -> None:
+        """Let requests with `token` see the private repo `repo_id` and download from it if it is gated."""
+        with self._lock:
+            self._repo(repo_id).readers.add(token)
+            self._save()
 
     def delete_repo(self, repo_id: str) -> None:
         with self._lock:
@@ -260,18 +342,43 @@ class HubServer:
         message: str = "Commit from HubServer",
         branch: str = "main",
     ) -> str:
-        """Commit `files` (path -> bytes) and delete the paths `delete` on `branch`; returns the new commit sha."""
+        """Commit `files` (path -> bytes) and delete the paths `delete` on `branch` (or a `refs/pr/N`); returns the
+        new commit sha."""
         with self._lock:
-            return self._commit(self._repo(repo_id), branch, files, delete, title=message).sha
+            repo = self._repo(repo_id)
+            return self._commit(repo, branch, files, delete, parent=self._branch(repo, branch), title=message).sha
+
+    def create_branch(self, repo_id: str, branch: str, *, revision: str = "main", exist_ok: bool = False) -> str:
+        """Create `branch` at `revision` (a branch, `refs/pr/N` or commit sha), as `HfApi.create_branch` does;
+        returns the commit sha it points at (the existing one if `exist_ok` and it exists)."""
+        with self._lock:
+            repo = self._repo(repo_id)
+            try:
+                return self._create_branch(repo, branch, revision)
+            except HubError as error:
+                if exist_ok and error.status == 409:
+                    return repo.refs[branch]
+                raise
+
+    def branches(self, repo_id: str) -> list[str]:
+        """The branch names of `repo_id`, sorted (pull request refs are not branches)."""
+        with self._lock:
+            return sorted(ref for ref in self._repo(repo_id).refs if not ref.startswith("refs/"))
+
+    def pull_requests(self, repo_id: str) -> list[PullRequest]:
+        """The pull requests of `repo_id`, in the order opened (numbers 1, 2, ...); `hub.files(repo_id, pr.ref)` has
+        a pull request's files and `hub.head(repo_id, pr.ref)` its last commit."""
+        with self._lock:
+            return [replace(pull) for pull in self._repo(repo_id).pulls]
 
     def files(self, repo_id: str, revision: str = "main") -> dict[str, bytes]:
-        """The files of `repo_id` at `revision` (a branch or a commit sha): path -> bytes."""
+        """The files of `repo_id` at `revision` (a branch, `refs/pr/N` or commit sha): path -> bytes."""
         with self._lock:
             commit = self._resolve(self._repo(repo_id), revision)
             return {path: self._blobs[oid] for path, oid in sorted(commit.files.items())}
 
     def head(self, repo_id: str, branch: str = "main") -> str:
-        """The commit sha that `branch` points at."""
+        """The commit sha that `branch` (or a `refs/pr/N`) points at."""
         with self._lock:
             return self._resolve(self._repo(repo_id), branch).sha
 
@@ -279,6 +386,11 @@ class HubServer:
         """The commit shas of `repo_id`, oldest first."""
         with self._lock:
             return list(self._repo(repo_id).commits)
+
+    def downloaded(self, repo_id: str) -> set[str]:
+        """The paths in `repo_id` whose bytes were sent (GET on the resolve route, at any revision; HEADs, errors and
+        cached files the client did not fetch again are not downloads)."""
+        return {path for repo, _, path in self.downloads if repo == repo_id}
 
     @property
     def repo_ids(self) -> list[str]:
@@ -293,6 +405,35 @@ class HubServer:
             raise HubError(404, f"Repository {repo_id} not found", "RepoNotFound")
         return repo
 
+    def _visible(self, repo_id: str, token: str | None) -> Repo:
+        """`repo_id` as a request with `token` sees it. A missing repo and a private one the token may not see answer
+        alike, as on the Hub: 401 without a token (the client's "Invalid username or password" case), 404 with one;
+        both carry `X-Error-Code: RepoNotFound` (-> `RepositoryNotFoundError`)."""
+        repo = self._repos.get(repo_id)
+        if repo is None or (repo.private and token not in repo.readers):
+            if token is None:
+                raise _with_message(HubError(401, "Invalid username or password.", "RepoNotFound"))
+            raise _with_message(HubError(404, "Repository not found", "RepoNotFound"))
+        return repo
+
+    def _check_download(self, repo: Repo, token: str | None) -> None:
+        """Refuse a file of a gated repo to a token without access, as the Hub does: its metadata and file listing
+        stay public, the bytes answer `X-Error-Code: GatedRepo` (-> `GatedRepoError`), 401 without a token and 403
+        with one."""
+        if not repo.gated or token in repo.readers:
+            return
+        if token is None:
+            message = (
+                f"Access to model {repo.repo_id} is restricted. You must have access to it and be authenticated to "
+                "access it. Please log in."
+            )
+            raise _with_message(HubError(401, message, "GatedRepo"))
+        message = (
+            f"Access to model {repo.repo_id} is restricted and you are not in the authorized list. "
+            f"Visit {self.endpoint}/{repo.repo_id} to ask for access."
+        )
+        raise _with_message(HubError(403, message, "GatedRepo"))
+
     def _resolve(self, repo: Repo, revision: str) -> Commit:
         sha = repo.refs.get(revision)
         if sha is None and _SHA.fullmatch(revision) and revision in repo.commits:
@@ -301,26 +442,43 @@ class HubServer:
             raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
         return repo.commits[sha]
 
-    def _branch(self, repo: Repo, branch: str) -> Commit:
-        """The head commit of `branch`, which must be a branch (commits and uploads go to branches only)."""
-        if branch not in repo.refs:
-            raise HubError(404, f"Invalid rev id: {branch} is not a branch of {repo.repo_id}", "RevisionNotFound")
-        return repo.commits[repo.refs[branch]]
+    def _branch(self, repo: Repo, ref: str) -> Commit:
+        """The head commit of `ref`, which must be a branch or a pull request's `refs/pr/N`: commits go to refs only."""
+        if ref not in repo.refs:
+            raise HubError(404, f"Invalid rev id: {ref} is not a branch of {repo.repo_id}", "RevisionNotFound")
+        return repo.commits[repo.refs[ref]]
+
+    def _create_branch(self, repo: Repo, branch: str, revision: str) -> str:
+        """Point the new `branch` at `revision`: 400 for a name no branch may have (`refs/...`), 409 if it exists."""
+        if branch.startswith("refs/") or _SHA.fullmatch(branch) or not _BRANCH.fullmatch(branch) or ".." in branch:
+            raise HubError(400, f"Invalid reference for a branch: {branch}")
+        if branch in repo.refs:
+            raise HubError(409, f"Reference already exists: refs/heads/{branch}")
+        sha = self._resolve(repo, revision).sha
+        repo.refs[branch] = sha
+        self._save()
+        return sha
+
+    def _add_pull_request(self, repo: Repo, pull: PullRequest) -> PullRequest:
+        """Record `pull`, whose ref the caller has just pointed at its first commit."""
+        repo.pulls.append(pull)
+        self._save()
+        return pull
 
     def _commit(
         self,
         repo: Repo,
-        branch: str,
+        ref: str,
         files: Mapping[str, bytes],
         delete: Iterable[str],
         *,
+        parent: Commit | None,
         title: str,
         description: str = "",
         deleted_folders: Iterable[str] = (),
     ) -> Commit:
-        parent = repo.commits[repo.refs[branch]] if branch in repo.refs else None
-        if parent is None and repo.refs:
-            raise HubError(404, f"Invalid rev id: {branch}", "RevisionNotFound")
+        """Commit on top of `parent` (`None` for a repo's first commit) and point `ref` at the new commit; nothing
+        changes if an operation is refused."""
         listing = dict(parent.files) if parent is not None else {}
         for path in delete:
             if listing.pop(path, None) is None:
@@ -355,7 +513,7 @@ class HubServer:
             files=listing,
         )
         repo.commits[commit.sha] = commit
-        repo.refs[branch] = commit.sha
+        repo.refs[ref] = commit.sha
         self._save()
         return commit
 
@@ -366,8 +524,11 @@ class HubServer:
             repo_id: {
                 "created_at": repo.created_at,
                 "private": repo.private,
+                "gated": repo.gated,
+                "readers": sorted(repo.readers),
                 "refs": repo.refs,
                 "commits": [vars(commit) for commit in repo.commits.values()],
+                "pulls": [vars(pull) for pull in repo.pulls],
             }
             for repo_id, repo in self._repos.items()
         }
@@ -382,7 +543,15 @@ class HubServer:
         if not state_file.exists():
             return
         for repo_id, data in json.loads(state_file.read_text()).items():
-            repo = Repo(repo_id=repo_id, created_at=data["created_at"], private=data["private"], refs=data["refs"])
+            repo = Repo(
+                repo_id=repo_id,
+                created_at=data["created_at"],
+                private=data["private"],
+                gated=data["gated"],
+                readers=set(data["readers"]),
+                refs=data["refs"],
+                pulls=[PullRequest(**record) for record in data["pulls"]],
+            )
             for record in data["commits"]:
                 commit = Commit(**record)
                 repo.commits[commit.sha] = commit
@@ -410,7 +579,7 @@ class HubServer:
             raise HubError(404, "HubServer hosts model repos named namespace/name only", "RepoNotFound")
         elif len(segments) >= 5 and segments[2] == "resolve" and method in ("GET", "HEAD"):
             repo_id = "/".join(segments[:2])
-            self._resolve_file(request, method, repo_id, segments[3], "/".join(segments[4:]))
+            self._resolve_file(request, method, repo_id, segments[3], "/".join(segments[4:]), token)
         else:
             raise HubError(404, f"Not found: {method} {url.path}")
 
@@ -435,13 +604,18 @@ class HubServer:
                     request.send_json({"error": "You already created this model repo", **created}, status=409)
                     return
                 self.create_repo(repo_id, private=body.get("visibility") == "private")
+                if token is not None:  # the creator owns the repo: it sees it even when private
+                    self.grant(repo_id, token)
                 request.send_json(created)
             case "DELETE", ["repos", "delete"]:
                 self._require(token)
                 body = request.read_json()
                 if body.get("type", "model") not in (None, "model"):
                     raise HubError(404, f"Repository {body['name']} not found", "RepoNotFound")
-                self.delete_repo(f"{body.get('organization') or USER}/{body['name']}")
+                repo_id = f"{body.get('organization') or USER}/{body['name']}"
+                with self._lock:
+                    self._visible(repo_id, token)  # a private repo the token may not see is not there to delete
+                    self.delete_repo(repo_id)
                 request.send_json({})
             case _, ["models", namespace, name, *rest]:
                 self._model_api(request, method, f"{namespace}/{name}", rest, query, token)
@@ -456,7 +630,7 @@ class HubServer:
         self, request: _Handler, method: str, repo_id: str, rest: list[str], query: dict[str, str], token: str | None
     ) -> None:
         with self._lock:
-            repo = self._repo(repo_id)
+            repo = self._visible(repo_id, token)
             match method, rest:
                 case "GET", []:
                     request.send_json(self._model_info(repo, self._resolve(repo, "main")))
@@ -465,10 +639,16 @@ class HubServer:
                 case "GET", ["tree", revision, *path]:
                     commit = self._resolve(repo, revision)
                     request.send_json(_tree(commit, "/".join(path), query.get("recursive") in _TRUE, self._blobs))
-                case "POST", ["preupload", branch]:
+                case "GET", ["refs"]:
+                    request.send_json(_refs(repo, query.get("include_prs") in _TRUE))
+                case "POST", ["branch", branch]:
                     self._require(token)
-                    _refuse_pr(query)
-                    head = self._branch(repo, branch)
+                    self._create_branch(repo, branch, request.read_json().get("startingPoint") or "main")
+                    request.send_json({})
+                case "POST", ["preupload", ref]:
+                    # With `create_pr` the ref is the pull request's target branch, whose files the PR starts from.
+                    self._require(token)
+                    head = self._branch(repo, ref)
                     files = request.read_json().get("files", [])
                     request.send_json(
                         {
@@ -484,24 +664,44 @@ class HubServer:
                             "commitOid": head.sha,
                         }
                     )
-                case "POST", ["commit", branch]:
+                case "POST", ["commit", ref]:
                     self._require(token)
-                    _refuse_pr(query)
-                    commit = self._commit_ndjson(repo, branch, request.body)
+                    commit, pull = self._commit_ndjson(repo, ref, request.body, query.get("create_pr") in _TRUE)
                     request.send_json(
                         {
                             "success": True,
                             "commitOid": commit.sha,
                             "commitUrl": f"{self.endpoint}/{repo_id}/commit/{commit.sha}",
-                            "pullRequestUrl": None,
+                            "pullRequestUrl": self._discussion_url(repo, pull) if pull is not None else None,
                             "hookOutput": "",
                         }
                     )
+                case "POST", ["discussions"]:
+                    # `create_pull_request` (the hf_xet upload pipeline's way to `create_pr`): a draft PR at main.
+                    self._require(token)
+                    body = request.read_json()
+                    if not body.get("pullRequest"):
+                        raise HubError(400, "HubServer hosts pull requests only, not discussions")
+                    pull = PullRequest(
+                        num=len(repo.pulls) + 1,
+                        title=body.get("title") or "",
+                        description=body.get("description") or "",
+                        target="main",
+                        created_at=_now(),
+                        status="draft",
+                    )
+                    repo.refs[pull.ref] = self._branch(repo, pull.target).sha
+                    self._add_pull_request(repo, pull)
+                    request.send_json({"num": pull.num})
+                case "GET", ["discussions", num] if num.isdigit() and 0 < int(num) <= len(repo.pulls):
+                    request.send_json(self._discussion(repo, repo.pulls[int(num) - 1]))
                 case _:
                     raise HubError(404, f"Not found: {method} /api/models/{repo_id}/{'/'.join(rest)}")
 
-    def _commit_ndjson(self, repo: Repo, branch: str, body: bytes) -> Commit:
-        head = self._branch(repo, branch)
+    def _commit_ndjson(self, repo: Repo, ref: str, body: bytes, create_pr: bool) -> tuple[Commit, PullRequest | None]:
+        """Apply an NDJSON commit to `ref`, or with `create_pr` to a new pull request against `ref` (from the header's
+        `parentCommit` if given, else from the head of `ref`); returns the commit and the pull request it opened."""
+        head = self._branch(repo, ref)
         header: dict[str, Any] = {}
         files: dict[str, bytes] = {}
         deleted: list[str] = []
@@ -525,18 +725,58 @@ class HubServer:
                 raise HubError(400, "HubServer stores no LFS files: preupload answers uploadMode 'regular'")
             else:
                 raise HubError(400, f"Unknown commit operation {key!r}")
+        title = header.get("summary") or "Commit"
+        description = header.get("description") or ""
         parent = header.get("parentCommit")
-        if parent is not None and parent != head.sha:
-            raise HubError(412, f"Parent commit {parent} is not the head of {branch} ({head.sha})")
-        return self._commit(
+        pull = None
+        if create_pr:
+            if ref.startswith("refs/"):  # a pull request targets a branch
+                raise HubError(404, f"Invalid rev id: {ref} is not a branch of {repo.repo_id}", "RevisionNotFound")
+            if parent is not None and parent not in repo.commits:
+                raise HubError(404, f"Invalid rev id: {parent}", "RevisionNotFound")
+            head = repo.commits[parent] if parent is not None else head
+            pull = PullRequest(len(repo.pulls) + 1, title, description, target=ref, created_at=_now())
+            ref = pull.ref
+        elif parent is not None and parent != head.sha:
+            raise HubError(412, f"Parent commit {parent} is not the head of {ref} ({head.sha})")
+        commit = self._commit(
             repo,
-            branch,
+            ref,
             files,
             deleted,
-            title=header.get("summary") or "Commit",
-            description=header.get("description") or "",
+            parent=head,
+            title=title,
+            description=description,
             deleted_folders=deleted_folders,
         )
+        return commit, self._add_pull_request(repo, pull) if pull is not None else None
+
+    def _discussion_url(self, repo: Repo, pull: PullRequest) -> str:
+        """The web URL of a pull request, from which the client parses `pr_num` and `pr_revision`."""
+        return f"{self.endpoint}/{repo.repo_id}/discussions/{pull.num}"
+
+    def _discussion(self, repo: Repo, pull: PullRequest) -> dict[str, Any]:
+        """A pull request as `get_discussion_details` reads it (its opening comment is the description)."""
+        author = {"name": USER}
+        opened = {
+            "id": hashlib.sha1(f"{repo.repo_id}#{pull.num}".encode()).hexdigest()[:24],
+            "type": "comment",
+            "createdAt": pull.created_at,
+            "author": author,
+            "data": {"edited": False, "hidden": False, "latest": {"raw": pull.description}},
+        }
+        return {
+            "num": pull.num,
+            "title": pull.title,
+            "status": pull.status,
+            "isPullRequest": True,
+            "createdAt": pull.created_at,
+            "author": author,
+            "repo": {"name": repo.repo_id, "type": "model"},
+            "events": [opened],
+            "changes": {"base": f"refs/heads/{pull.target}"},
+            "filesWithConflicts": [],
+        }
 
     def _model_info(self, repo: Repo, commit: Commit) -> dict[str, Any]:
         namespace = repo.repo_id.split("/")[0]
@@ -549,7 +789,7 @@ class HubServer:
             "lastModified": commit.date,
             "createdAt": repo.created_at,
             "private": repo.private,
-            "gated": False,
+            "gated": repo.gated,
             "disabled": False,
             "downloads": 0,
             "likes": 0,
@@ -561,9 +801,13 @@ class HubServer:
             ],
         }
 
-    def _resolve_file(self, request: _Handler, method: str, repo_id: str, revision: str, path: str) -> None:
+    def _resolve_file(
+        self, request: _Handler, method: str, repo_id: str, revision: str, path: str, token: str | None
+    ) -> None:
         with self._lock:
-            commit = self._resolve(self._repo(repo_id), revision)
+            repo = self._visible(repo_id, token)
+            self._check_download(repo, token)
+            commit = self._resolve(repo, revision)
             oid = commit.files.get(path)
             if oid is None:
                 raise HubError(404, f"Entry not found: {path}", "EntryNotFound", {"X-Repo-Commit": commit.sha})
@@ -583,6 +827,8 @@ class HubServer:
                 raise HubError(416, "Range not satisfiable", headers={"Content-Range": f"bytes */{len(data)}"})
             status, body = 206, data[start : end + 1]
             headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+        if method == "GET":  # recorded first: the client may return (and the test look) before send() returns
+            self.downloads.append((repo_id, revision, path))
         request.send(status, body, headers, head_only=method == "HEAD")
 
     def _require(self, token: str | None) -> None:
@@ -657,9 +903,26 @@ def _check_path(path: str) -> None:
         raise HubError(400, f"Invalid path in repo: {path!r}")
 
 
-def _refuse_pr(query: Mapping[str, str]) -> None:
-    if query.get("create_pr") in _TRUE:
-        raise HubError(400, "HubServer does not support pull requests (create_pr)")
+def _with_message(error: HubError) -> HubError:
+    """`error` with its message also in `X-Error-Message`: the client reads that header where it cannot read a body
+    (HEAD on the resolve route) and words the raised error with it."""
+    error.headers["X-Error-Message"] = error.message
+    return error
+
+
+def _refs(repo: Repo, include_prs: bool) -> dict[str, Any]:
+    """`list_repo_refs`: branches (and with `include_prs` the pull request refs); no tags or converts."""
+    branches = [
+        {"name": ref, "ref": f"refs/heads/{ref}", "targetCommit": sha}
+        for ref, sha in sorted(repo.refs.items())
+        if not ref.startswith("refs/")
+    ]
+    refs: dict[str, Any] = {"branches": branches, "converts": [], "tags": []}
+    if include_prs:
+        refs["pullRequests"] = [
+            {"name": str(pull.num), "ref": pull.ref, "targetCommit": repo.refs[pull.ref]} for pull in repo.pulls
+        ]
+    return refs
 
 
 def _unauthorized() -> HubError:

@@ -116,9 +116,10 @@ def test_fp16_keeps_normalization_in_fp32_and_is_judged_by_psnr(tmp_path):
     assert graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT  # fp32 in and out for callers
 
 
-def test_int8_calibrates_on_the_models_data_set(tmp_path):
+def test_int8_calibrates_on_the_models_data_set(tmp_path, caplog):
     pipe = pipeline("pix2pix", ["G.ngf=4", "D.ndf=4", "data.size=256", "data.num_samples=4"])
     report = export(pipe, "onnx", tmp_path / "q.onnx", precision="int8", calibration=3)
+    assert "consider pre-processing" not in caplog.text  # ONNX Runtime's quant_pre_process ran first
     assert report.passed and report.checks[0].psnr_db > 20
     ops = {n.op_type for n in onnx.load(tmp_path / "q.onnx").graph.node}
     assert {"QuantizeLinear", "DequantizeLinear"} <= ops
@@ -154,5 +155,62 @@ def test_the_cli_exports_a_run(tmp_path):
     )
     result = CliRunner().invoke(app, ["export", str(run), "--onnx", "--out", str(tmp_path / "g.onnx")])
     assert result.exit_code == 0, result.output
-    assert "onnx fp32 vs PyTorch" in result.output and (tmp_path / "g.onnx").is_file()
+    assert "onnx fp32 on CPUExecutionProvider vs PyTorch" in result.output and (tmp_path / "g.onnx").is_file()
     assert zoo.load(tmp_path / "g.onnx").config.arch == "pix2pix"
+
+
+def test_an_export_in_paper_test_mode_normalizes_with_the_batchs_own_statistics(tmp_path):
+    pipe = pipeline("pix2pix", ["G.name=unet", "G.num_downs=5", "G.ngf=4", "D.ndf=4", "G.init_type=kaiming"])
+    report = export(pipe, "onnx", tmp_path / "paper.onnx", test_mode="paper")
+    assert report.passed and report.test_mode == "paper", report.table()
+    graph = zoo.load(tmp_path / "paper.onnx").nets["G"]
+    eval_graph = zoo.load(export(pipe, "onnx", tmp_path / "eval.onnx").path).nets["G"]
+    images = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(3)) * 2 - 1
+    together, alone = graph(images), torch.cat([graph(images[:1]), graph(images[1:])])
+    assert (together - alone).abs().max() > 1e-3  # each image's output depends on the others: batch statistics
+    reference = for_export(pipe.nets["G"], "paper")
+    torch.testing.assert_close(together, reference(images), atol=1e-4, rtol=0)
+    eval_together = eval_graph(images)
+    torch.testing.assert_close(
+        eval_together, torch.cat([eval_graph(images[:1]), eval_graph(images[1:])]), atol=1e-5, rtol=0
+    )
+
+
+def test_verification_runs_on_the_provider_the_artifact_is_loaded_with(tmp_path):
+    pipe = pipeline(*CASES["pix2pix"])
+    report = export(pipe, "onnx", tmp_path / "m.onnx", provider="CPUExecutionProvider")
+    assert report.details["verified_on"] == "CPUExecutionProvider" and "on CPUExecutionProvider" in report.table()
+    assert zoo.load(tmp_path / "m.onnx").nets["G"].provider == "CPUExecutionProvider"
+    assert all(check.on == "CPUExecutionProvider" for check in report.checks)
+    with pytest.raises(ExportError, match="--provider NoSuchExecutionProvider: this ONNX Runtime offers"):
+        export(pipe, "onnx", tmp_path / "n.onnx", provider="NoSuchExecutionProvider")
+
+    model = onnx.load(tmp_path / "m.onnx")
+    for verified, name in (
+        (["CUDAExecutionProvider", "CPUExecutionProvider"], "both"),
+        (["CUDAExecutionProvider"], "gpu"),
+    ):
+        [entry] = [e for e in model.metadata_props if e.key == "zoo.providers"]  # as if verified on a GPU build
+        entry.value = json.dumps(verified)
+        onnx.save(model, tmp_path / f"{name}.onnx")
+    assert zoo.load(tmp_path / "both.onnx").nets["G"].provider == "CPUExecutionProvider"  # the CPU was verified too
+    with pytest.raises(zoo.ZooError, match="was verified on CUDAExecutionProvider, none of which this ONNX Runtime"):
+        zoo.load(tmp_path / "gpu.onnx")
+
+
+def test_weights_over_the_protobuf_limit_go_to_a_side_file_that_travels_with_the_model(tmp_path, monkeypatch):
+    import torch.onnx._internal.exporter._onnx_program as program
+
+    monkeypatch.setattr(program, "_LARGE_MODEL_THRESHOLD", 1024)  # ONNXProgram.save decides, counting buffers
+    pipe = pipeline(*CASES["pix2pix"])
+    report = export(pipe, "onnx", tmp_path / "big.onnx")
+    assert report.passed and (tmp_path / "big.onnx.data").is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".zoo-export-")]
+    image = torch.rand(1, 3, 256, 256)
+    expected = pipe(image, output_type="pt")
+    torch.testing.assert_close(zoo.load(tmp_path / "big.onnx")(image, output_type="pt"), expected, atol=1e-3, rtol=0)
+    from zoo.exporting.export import artifact_files
+
+    onnx_exporter = zoo.get_registry().get("exporter", "onnx").obj
+    names = [p.name for p in artifact_files(tmp_path / "big.onnx", onnx_exporter)]
+    assert names == ["big.onnx", "big.onnx.data", "big.onnx.json"]

@@ -77,3 +77,35 @@ def test_a_published_artifact_is_its_file_companions_and_reports(tmp_path: Path)
     files = [p.name for p in artifact_files(tmp_path / "model.dash", Dashed)]
     assert files == ["model.dash", "model.dash.side", "model.dash.json"]
     assert Dashed.stale == ("*.dash", "*.dash.side", "*.dash.json", "*.dash.rejected.json")
+
+
+def test_a_check_that_cannot_be_measured_says_why_and_the_report_stays_strict_json(tmp_path: Path):
+    import json
+
+    import torch
+
+    from zoo.exporting.verify import compare
+    from zoo.graph import GraphInput, GraphSpec
+
+    spec = GraphSpec(torch.nn.Identity(), [GraphInput("image", ("N", 3, "H", "W"))], multiple=8)
+    nan = compare(spec, torch.nn.Identity(), lambda xs: torch.full_like(torch.from_numpy(xs[0]), float("nan")))
+    cropped = compare(spec, torch.nn.Identity(), lambda xs: torch.from_numpy(xs[0])[..., :-1])
+    assert all(c.error == "the output has NaN or infinite values" and c.max_abs is None for c in nan)
+    assert all("the output has shape" in c.error for c in cropped)
+    report = zoo.ExportReport(tmp_path / "m.dash", "fp32", "eval", [*nan, *cropped], 1e-3, 60.0)
+    assert not report.passed and "NaN or infinite" in report.table()
+    saved = report.save()
+    assert saved.name == "m.dash.rejected.json"
+    json.loads(saved.read_text(), parse_constant=lambda name: pytest.fail(f"{name} in the report"))
+
+
+def test_an_atomic_write_that_fails_leaves_the_old_file_and_no_temporary_one(tmp_path: Path, monkeypatch):
+    import os
+
+    from zoo.files import write_atomic
+
+    target = write_atomic(tmp_path / "report.json", "old")
+    monkeypatch.setattr(os, "replace", lambda *args: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(target, "new")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["report.json"]

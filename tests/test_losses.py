@@ -44,12 +44,42 @@ def test_kl_is_summed_over_batch_and_code_as_spade():
     assert loss("kl")(state(True, mu=mu, logvar=logvar)).item() == pytest.approx(expected)
 
 
-def test_the_gradient_penalty_takes_the_norm_over_channels_at_each_pixel():
-    weights = torch.tensor([0.6, 0.0, 0.0]).view(1, 3, 1, 1)  # a linear critic: its gradient is these weights
-    model = SimpleNamespace(discriminate=lambda batch, x: [[torch.nn.functional.conv2d(x, weights)]])
-    penalty = loss("gradient_penalty")
-    stub = SimpleNamespace(real=torch.rand(2, 3, 4, 4), fake=torch.rand(2, 3, 4, 4), model=model, batch={})
-    assert penalty(stub).item() == pytest.approx((0.6 - 1) ** 2)
+def test_the_gradient_penalty_is_taken_at_the_mix_of_real_and_fake_each_images_weight_gives(monkeypatch):
+    """A quadratic critic D(x) = sum(q_c x_c^2 / 2) has the input gradient q * x, so the penalty
+    depends on the point between real and fake where it is taken. With the random weights fixed
+    to alpha = (0.25, 0.75), that point is alpha * real + (1 - alpha) * fake per image, and the
+    penalty is mean over images and pixels of (||q * x||_channels - 1)^2, worked out here without
+    autograd. Its gradient must reach the critic's parameters (create_graph), not the generator's
+    output (fake is detached)."""
+    real = torch.linspace(-1, 1, 2 * 3 * 2 * 2).view(2, 3, 2, 2)
+    fake = torch.linspace(1, -0.5, 2 * 3 * 2 * 2).view(2, 3, 2, 2).flip(-1).requires_grad_(True)
+    q = torch.tensor([2.0, -1.0, 0.5], requires_grad=True)
+    model = SimpleNamespace(discriminate=lambda batch, x: [[(q.view(1, 3, 1, 1) * x**2 / 2).sum(dim=1)]])
+    alpha = torch.tensor([0.25, 0.75]).view(2, 1, 1, 1)
+    draws = []
+
+    def fixed_rand(*size, **kwargs):
+        draws.append(torch.Size(size[0] if len(size) == 1 else size))
+        return alpha.clone()
+
+    penalty, stub = loss("gradient_penalty"), SimpleNamespace(real=real, fake=fake, model=model, batch={})
+    monkeypatch.setattr(torch, "rand", fixed_rand)
+    value = penalty(stub)
+    monkeypatch.undo()
+    assert draws == [(2, 1, 1, 1)]  # one weight per image
+
+    def by_hand(q: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+        mixed = alpha * real + (1 - alpha) * fake.detach()
+        norms = ((q.view(1, 3, 1, 1) * mixed) ** 2).sum(dim=1).sqrt()  # (2, 2, 2): one per pixel
+        return ((norms - 1) ** 2).mean()
+
+    expected = by_hand(q, alpha)
+    assert value.item() == pytest.approx(expected.item(), rel=1e-6)
+    assert abs(by_hand(q, 1 - alpha).item() - expected.item()) > 0.1  # real and fake swapped would show
+    (grad,) = torch.autograd.grad(value, q, retain_graph=True)
+    (expected_grad,) = torch.autograd.grad(expected, q)
+    assert torch.allclose(grad, expected_grad, rtol=1e-5)
+    assert torch.autograd.grad(value, fake, allow_unused=True) == (None,)
 
 
 def test_pixel_losses_compare_the_named_output_with_the_real_image():

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 import zoo
 from zoo.cli import app
 from zoo.errors import CheckpointError, ZooError
+from zoo.images import to_batch
 from zoo.plugins.pix2pix.pipeline import Pix2PixPipeline
 
 
@@ -37,10 +38,22 @@ def test_load_a_run_folder_and_translate_every_kind_of_input(trained_run, tmp_pa
     assert np.array_equal(np.asarray(pipe(path)), np.asarray(out))
 
 
-def test_eval_mode_is_deterministic_and_paper_mode_keeps_dropout_and_batch_statistics():
-    cfg = zoo.make_config("pix2pix", overrides=["G.name=unet", "G.num_downs=6", "G.ngf=4"])
+def tiny_pix2pix(*overrides: str) -> Pix2PixPipeline:
+    """An untrained 6-level U-Net pipeline whose batch norms hold running statistics unlike any
+    batch's (so that running and batch statistics give different outputs)."""
+    cfg = zoo.make_config("pix2pix", overrides=["G.name=unet", "G.num_downs=6", "G.ngf=4", *overrides])
     arch = zoo.get_registry().get("architecture", "pix2pix").obj
+    torch.manual_seed(0)
     pipe = arch.pipeline(cfg, arch.build_nets(cfg, zoo.get_registry(), ["G"]), device="cpu")
+    with torch.no_grad():
+        for m in pipe.nets.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-1, 1), m.running_var.uniform_(0.5, 2)
+    return pipe
+
+
+def test_eval_mode_is_deterministic_and_paper_mode_keeps_dropout_on_and_running_statistics_untouched():
+    pipe = tiny_pix2pix()
     image = torch.rand(3, 64, 64)
     assert torch.equal(pipe(image, output_type="pt"), pipe(image, output_type="pt"))
     stats = {k: v.clone() for k, v in pipe.nets.state_dict().items()}
@@ -50,6 +63,39 @@ def test_eval_mode_is_deterministic_and_paper_mode_keeps_dropout_and_batch_stati
     assert not torch.equal(first[0], first[1])  # dropout differs per sample
     assert all(torch.equal(v, pipe.nets.state_dict()[k]) for k, v in stats.items() if "num_batches" not in k)
     assert not pipe.nets.training
+
+
+def test_in_paper_mode_an_images_output_depends_on_the_rest_of_its_batch_and_in_eval_mode_not():
+    """Batch statistics (dropout off, so they are the only thing that can couple the images)."""
+    pipe = tiny_pix2pix("G.use_dropout=false")
+    a, b, c = torch.rand(3, 3, 64, 64)
+    alone = pipe(a, output_type="pt")
+    with_b, with_c = pipe(torch.stack([a, b]), output_type="pt")[0], pipe(torch.stack([a, c]), output_type="pt")[0]
+    assert torch.allclose(with_b, alone, atol=1e-6) and torch.allclose(with_c, alone, atol=1e-6)
+    pipe.test_mode = "paper"
+    with_b, with_c = pipe(torch.stack([a, b]), output_type="pt")[0], pipe(torch.stack([a, c]), output_type="pt")[0]
+    assert (with_b - with_c).abs().max() > 1e-2
+    assert torch.equal(pipe(torch.stack([a, b]), output_type="pt")[0], with_b)  # no dropout: the same batch, the same
+
+
+@pytest.mark.parametrize("mode", ["eval", "paper"])
+def test_batch_norm_uses_the_batchs_mean_and_biased_variance_in_paper_mode_and_the_running_ones_in_eval(mode):
+    """The first batch norm's output, recomputed by hand from its input."""
+    pipe = tiny_pix2pix("G.use_dropout=false")
+    pipe.test_mode = mode
+    norm = next(m for m in pipe.nets["G"].modules() if isinstance(m, torch.nn.BatchNorm2d))
+    seen = []
+    hook = norm.register_forward_hook(lambda module, inputs, output: seen.append((inputs[0].clone(), output.clone())))
+    pipe(torch.rand(3, 3, 64, 64), output_type="pt")
+    hook.remove()
+    [(x, y)] = seen
+    if mode == "paper":
+        mean, var = x.mean(dim=(0, 2, 3)), x.var(dim=(0, 2, 3), unbiased=False)
+    else:
+        mean, var = norm.running_mean, norm.running_var
+    expected = (x - mean.view(1, -1, 1, 1)) / torch.sqrt(var.view(1, -1, 1, 1) + 1e-5)
+    expected = expected * norm.weight.view(1, -1, 1, 1) + norm.bias.view(1, -1, 1, 1)
+    assert torch.allclose(y, expected, atol=1e-5)
 
 
 def test_sizes_the_generator_cannot_take_fail_clearly(trained_run):
@@ -101,14 +147,52 @@ def test_zoo_generate_translates_a_folder(trained_run, tmp_path):
     assert Image.open(tmp_path / "out" / "img0.png").size == (32, 32)
 
 
-def test_inputs_are_converted_to_the_generators_channels_or_refused_clearly(trained_run):
+RGBA = np.array([[[200, 100, 50, 0], [10, 200, 30, 128]], [[255, 0, 0, 255], [0, 0, 255, 7]]], dtype=np.uint8)
+"""Pixels with distinct channels and alpha: any channel swapped, kept or blended shows."""
+LUMA = np.array([[124.2, 123.81], [76.245, 29.07]])
+"""0.299 R + 0.587 G + 0.114 B of ``RGBA``'s pixels, worked out by hand (ITU-R 601-2, PIL's L)."""
+GREY = np.array([[0, 37], [200, 255]], dtype=np.uint8)
+
+
+def _chw(array: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(array.astype(np.float64)).float().permute(2, 0, 1) / 255
+
+
+@pytest.mark.parametrize("as_pil", [False, True], ids=["array", "pil"])
+def test_grey_is_repeated_and_alpha_dropped_for_an_rgb_model(as_pil):
+    grey = Image.fromarray(GREY, "L") if as_pil else GREY
+    rgba = Image.fromarray(RGBA, "RGBA") if as_pil else RGBA
+    batch, single = to_batch(grey, channels=3)
+    assert single and torch.equal(batch[0], _chw(np.stack([GREY] * 3, axis=-1)))
+    assert torch.equal(to_batch(rgba, channels=3)[0][0], _chw(RGBA[..., :3]))
+    assert torch.equal(to_batch(torch.from_numpy(GREY)[None] / 255, channels=3)[0][0], _chw(np.stack([GREY] * 3, -1)))
+
+
+def test_rgb_and_rgba_turn_grey_with_the_luma_weights_for_a_grey_model():
+    """Arrays and tensors are weighted in floating point; PIL images are converted by PIL, which
+    rounds to 8 bits (none of these pixels is near a half)."""
+    expected = torch.from_numpy(LUMA).float()[None] / 255
+    for image in (RGBA, RGBA[..., :3], torch.from_numpy(RGBA).permute(2, 0, 1) / 255):
+        assert torch.allclose(to_batch(image, channels=1)[0][0], expected, atol=1e-6)
+    for mode in ("RGB", "RGBA"):
+        pil = Image.fromarray(RGBA if mode == "RGBA" else RGBA[..., :3], mode)
+        assert torch.equal(to_batch(pil, channels=1)[0][0], torch.from_numpy(LUMA.round()).float()[None] / 255)
+
+
+def test_the_pipeline_feeds_its_generator_the_converted_image_in_minus_one_to_one(trained_run):
+    """What reaches the RGB generator for a grey and an RGBA image: the conversions above, then 2x - 1."""
     pipe = zoo.load(trained_run, device="cpu")
-    grey = Image.fromarray(np.full((32, 32), 128, dtype=np.uint8), "L")
-    rgba = Image.fromarray(np.full((32, 32, 4), 128, dtype=np.uint8), "RGBA")
-    rgb = Image.fromarray(np.full((32, 32, 3), 128, dtype=np.uint8))
-    assert np.array_equal(np.asarray(pipe(grey)), np.asarray(pipe(rgb)))
-    assert np.array_equal(np.asarray(pipe(rgba)), np.asarray(pipe(rgb)))
-    assert pipe(np.zeros((32, 32), dtype=np.uint8), output_type="pt").shape == (3, 32, 32)
+    seen = []
+    pipe.nets["G"].register_forward_pre_hook(lambda module, inputs: seen.append(inputs[0].clone()))
+    grey, rgba = np.tile(GREY, (16, 16)), np.tile(RGBA, (16, 16, 1))  # 32x32, as the model takes
+    pipe(Image.fromarray(grey, "L"))
+    pipe(Image.fromarray(rgba, "RGBA"))
+    assert torch.equal(seen[0][0], _chw(np.stack([grey] * 3, axis=-1)) * 2 - 1)
+    assert torch.equal(seen[1][0], _chw(rgba[..., :3]) * 2 - 1)
+
+
+def test_inputs_the_generator_cannot_take_are_refused_clearly(trained_run):
+    pipe = zoo.load(trained_run, device="cpu")
     with pytest.raises(ZooError, match=r"image arrays are HWC, got shape \(3, 32, 32\): transpose it to \(32, 32, 3\)"):
         pipe(np.zeros((3, 32, 32), dtype=np.uint8))
     with pytest.raises(ZooError, match=r"float images must lie in \[0, 1\], got values in \[255, 255\]"):

@@ -38,11 +38,62 @@ def test_unet_dropout_sits_in_the_three_inner_512_decoder_blocks_and_bias_follow
     assert sum(m.bias is not None for m in without_norm.modules() if isinstance(m, nn.Conv2d)) == 0
 
 
-@pytest.mark.parametrize(("name", "size"), [("unet_256", 256), ("unet_128", 128)])
-def test_unets_map_images_to_images(name, size):
-    net = zoo.create_model(name, ngf=8).eval()
-    out = net(torch.randn(2, 3, size, size))
-    assert out.shape == (2, 3, size, size) and out.abs().max() <= 1
+def _official_unet(w: dict[str, torch.Tensor], x: torch.Tensor, num_downs: int) -> torch.Tensor:
+    """The official U-Net (``UnetSkipConnectionBlock``, batch norm, eval mode) written out by hand
+    on a state dict with its keys: each level is ``model.`` inside the outer level's ``model.1.``.
+
+    outermost: down conv, inner levels, ReLU, up conv (with bias), tanh; no skip connection.
+    others: LeakyReLU(0.2) (in place: the skip carries it), down conv, [batch norm], inner levels,
+    ReLU, up conv, batch norm, then cat([skip, up]); the innermost has no inner levels and no
+    norm after its down conv."""
+    F = nn.functional
+
+    def down(h, key):
+        return F.conv2d(h, w[key + ".weight"], w.get(key + ".bias"), stride=2, padding=1)
+
+    def up(h, key):
+        return F.conv_transpose2d(h, w[key + ".weight"], w.get(key + ".bias"), stride=2, padding=1)
+
+    def bn(h, key):
+        stats = [w[f"{key}.{name}"] for name in ("running_mean", "running_var", "weight", "bias")]
+        return F.batch_norm(h, *stats, training=False, eps=1e-5)
+
+    def level(h, prefix, depth):
+        if depth == 0:
+            inner = level(down(h, prefix + "0"), prefix + "1.model.", depth + 1)
+            return torch.tanh(up(F.relu(inner), prefix + "3"))
+        skip = F.leaky_relu(h, 0.2)
+        if depth == num_downs - 1:
+            return torch.cat([skip, bn(up(F.relu(down(skip, prefix + "1")), prefix + "3"), prefix + "4")], 1)
+        inner = level(bn(down(skip, prefix + "1"), prefix + "2"), prefix + "3.model.", depth + 1)
+        return torch.cat([skip, bn(up(F.relu(inner), prefix + "5"), prefix + "6")], 1)
+
+    return level(x, "model.model.", 0)
+
+
+@pytest.mark.parametrize(("name", "num_downs"), [("unet_128", 7), ("unet_256", 8)])
+def test_unets_compute_what_the_official_blocks_compute(name, num_downs):
+    """unet_128 and unet_256 are the official 7- and 8-level U-Nets, computed layer by layer: a
+    wrong activation, norm, skip order, padding or depth changes the output. Weights larger than
+    the N(0, 0.02) initialisation (whose output is near 0), random running statistics and
+    affine norms so that every layer matters; eval mode, so dropout is off."""
+    torch.manual_seed(0)
+    net = zoo.create_model(name, ngf=2).eval()
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+                m.weight.normal_(0, 0.15)
+                if m.bias is not None:
+                    m.bias.uniform_(-0.2, 0.2)
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.5, 0.5), m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5), m.bias.uniform_(-0.5, 0.5)
+        x = torch.rand(2, 3, 2**num_downs, 2**num_downs) * 2 - 1
+        out = net(x.clone())  # a copy: the in-place first activation must not touch the reference's input
+        expected = _official_unet(net.state_dict(), x, num_downs)
+    assert out.shape == (2, 3, 2**num_downs, 2**num_downs)
+    assert out.std() > 0.05  # not saturated or constant, so the comparison means something
+    assert torch.allclose(out, expected, atol=1e-5)
 
 
 def test_skip_connections_carry_activated_features_as_in_the_official_code():

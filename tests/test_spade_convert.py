@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from helpers import state_from_reference
+from helpers import read_reference, state_from_reference
 from typer.testing import CliRunner
 
 import zoo
@@ -73,16 +73,73 @@ def test_the_cli_says_what_the_weights_do_not_tell(tmp_path):
         convert("pix2pix", [tmp_path / "latest_net_G.pth"], like="spade-ade20k")
 
 
-def test_a_generator_without_spectral_norm_and_with_instance_norm_converts(tmp_path):
-    from zoo.plugins.spade.generator import SPADEGenerator
+OLD_SPECTRAL = {
+    "weight_orig": "parametrizations.weight.original",
+    "weight_u": "parametrizations.weight.0._u",
+    "weight_v": "parametrizations.weight.0._v",
+}
+"""``torch.nn.utils.spectral_norm``'s keys (the official code's) and where
+``torch.nn.utils.parametrizations.spectral_norm`` (zoo's) keeps the same tensors."""
 
-    official = SPADEGenerator(semantic_nc=6, ngf=4, norm="instance", spectral=False, kernel_size=5)
-    torch.save(official.state_dict(), tmp_path / "latest_net_G.pth")
-    pipe, _ = convert("spade", [tmp_path / "latest_net_G.pth"])
+
+def zoo_key(official: str) -> str:
+    prefix, _, leaf = official.rpartition(".")
+    return f"{prefix}.{OLD_SPECTRAL[leaf]}" if leaf in OLD_SPECTRAL else official
+
+
+def recognisable(keys: dict[str, tuple[tuple[int, ...], str]], first: int = 1) -> dict[str, torch.Tensor]:
+    """A state dict with these keys whose every tensor is filled with its own number (``first``,
+    ``first + 1``, ...), so a value found under a zoo key names the official key it came from."""
+    dtypes = {"float32": torch.float32, "int64": torch.int64}
+    return {
+        key: torch.full(shape, first + i, dtype=dtypes[dtype]) for i, (key, (shape, dtype)) in enumerate(keys.items())
+    }
+
+
+def plain_instance_5x5(keys: dict[str, tuple[tuple[int, ...], str]]) -> dict[str, tuple[tuple[int, ...], str]]:
+    """The official key list as ``--norm_G spadeinstance5x5`` would have it: no spectral norm
+    (``weight`` for ``weight_orig``, no ``u``/``v``), parameter-free instance norm (no running
+    statistics), 5x5 convolutions in the SPADE layers' MLPs."""
+    out = {}
+    for key, (shape, dtype) in keys.items():
+        prefix, _, leaf = key.rpartition(".")
+        if leaf in ("weight_u", "weight_v") or ".param_free_norm." in key:
+            continue
+        if ".mlp_" in key and leaf == "weight":
+            shape = (*shape[:2], 5, 5)
+        out[f"{prefix}.weight" if leaf == "weight_orig" else key] = (shape, dtype)
+    return out
+
+
+@pytest.mark.parametrize("variant", ["spectral syncbatch with the VAE", "plain instance 5x5"])
+def test_every_official_value_lands_at_the_zoo_key_the_mapping_names(tmp_path, variant):
+    """Each official tensor (G's and E's) must reach the zoo key it maps to, unchanged: old-style
+    spectral norm's weight_orig/u/v at the parametrization's original/_u/_v, every other key as
+    it is; and nothing else may fill a zoo key (a swapped or duplicated key would show)."""
+    if variant == "plain instance 5x5":
+        parts = {"G": plain_instance_5x5(read_reference("keys_spade_cityscapes_normal_novae.txt"))}
+    else:
+        parts = {
+            "G": read_reference("keys_spade_cityscapes_normal_vae.txt"),
+            "E": read_reference("keys_spade_encoder.txt"),
+        }
+    official, first = {}, 1
+    for net, keys in parts.items():
+        official[net] = recognisable(keys, first)
+        first += len(keys)
+        torch.save(official[net], tmp_path / f"latest_net_{net}.pth")
+    pipe, _ = convert("spade", [tmp_path / f"latest_net_{net}.pth" for net in parts])
     g = pipe.config.nets["G"].options
-    assert (g["spectral"], g["norm"], g["kernel_size"], g["ngf"]) == (False, "instance", 5, 4)
-    seg = torch.rand(1, 6, 64, 64)
-    assert torch.equal(pipe.nets["G"](seg), official(seg))
+    if variant == "plain instance 5x5":
+        assert (g["spectral"], g["norm"], g["kernel_size"], g["use_vae"]) == (False, "instance", 5, False)
+    else:
+        assert (g["spectral"], g["norm"], g["kernel_size"], g["use_vae"]) == (True, "syncbatch", 3, True)
+    ours = pipe.nets.state_dict()
+    expected = {f"{net}.{zoo_key(key)}": value for net, state in official.items() for key, value in state.items()}
+    assert sorted(ours) == sorted(expected)  # nothing missing, nothing extra
+    for key, value in expected.items():
+        assert ours[key].dtype == value.dtype and torch.equal(ours[key], value), (key, ours[key].flatten()[0])
+    assert sorted(int(t.flatten()[0]) for t in ours.values()) == list(range(1, first))  # each value exactly once
 
 
 def test_a_vae_generator_without_its_encoder_is_refused(tmp_path):

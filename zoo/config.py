@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -137,6 +138,20 @@ class RunConfig:
         if "arch" not in data:
             raise ConfigError(f"{source}: no 'arch' key; a run configuration names its architecture")
         return resolve(data["arch"], registry, [(source, {k: v for k, v in data.items() if k != "arch"})])
+
+
+def portable(value: Any) -> Any:
+    """A configuration (as :meth:`RunConfig.to_dict` gives it) fit to leave this machine, in a
+    pushed model or an exported artifact: every absolute path (a data set's root, a weights file)
+    replaced by its last part, which names the data without locating the owner's files. Names and
+    all other options stay, so it rebuilds the same model."""
+    if isinstance(value, Mapping):
+        return {key: portable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [portable(item) for item in value]
+    if isinstance(value, str) and os.path.isabs(value) and len(Path(value).parts) > 1:
+        return Path(value).name
+    return value
 
 
 def load_file(path: str | Path) -> dict[str, Any]:

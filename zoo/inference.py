@@ -10,7 +10,7 @@ pipeline subclasses, adds the Hugging Face Hub methods on top.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from torch import nn
 
 from zoo.config import RunConfig
 from zoo.errors import ZooError
+from zoo.files import write_atomic
 from zoo.graph import GraphInput, GraphRuntime, GraphSpec
 from zoo.images import ImageInput, OutputType, from_batch, to_batch
 from zoo.registry import Registry
@@ -93,12 +94,16 @@ class InferencePipeline:
         self.nets.to(self.device)
         return self
 
-    def save(self, folder: Path) -> None:
-        """Write the model: ``config.json``, ``model.safetensors`` and, if known, ``provenance.json``."""
+    def save(self, folder: Path, config: Mapping[str, Any] | None = None) -> None:
+        """Write the model: ``config.json`` (``config`` instead of the model's own, as a push
+        publishes it), ``model.safetensors`` and, if known, ``provenance.json``."""
         if self.exported:
             raise ZooError("this pipeline runs an exported graph, which holds no PyTorch weights to save or push")
         folder.mkdir(parents=True, exist_ok=True)
-        self.config.save(folder / CONFIG_NAME)
+        if config is None:
+            self.config.save(folder / CONFIG_NAME)
+        else:
+            write_atomic(folder / CONFIG_NAME, json.dumps(config, indent=2))
         state = {key: value.detach().contiguous().cpu() for key, value in self.nets.state_dict().items()}
         save_file(state, str(folder / WEIGHTS_NAME), metadata={"format": "pt", "arch": self.config.arch})
         if self.provenance:

@@ -16,6 +16,9 @@ from zoo.errors import CheckpointError
 from zoo.inference import CONFIG_NAME, PROVENANCE_NAME, WEIGHTS_NAME, InferencePipeline
 from zoo.registry import Registry
 
+SAVED_FILES = [CONFIG_NAME, WEIGHTS_NAME, PROVENANCE_NAME]
+"""What a saved model is read from (a download fetches these alone)."""
+
 
 def from_folder(folder: Path, registry: Registry, device: str | torch.device | None = None) -> InferencePipeline:
     """Build the pipeline saved in ``folder`` (``config.json`` + ``model.safetensors``).

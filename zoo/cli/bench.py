@@ -11,6 +11,7 @@ import typer
 
 from zoo.cli.app import app
 from zoo.errors import ZooError
+from zoo.files import write_atomic
 from zoo.registry import get_registry
 
 
@@ -51,7 +52,7 @@ def bench_command(
     if json_path is not None:
         setup = {"model": str(model), "arch": pipeline.config.arch, "repeats": repeats, "warmup": warmup}
         record = {**setup, "date": time.strftime("%Y-%m-%d"), "machine": machine(registry), "rows": rows}
-        json_path.write_text(json.dumps(record, indent=2))
+        write_atomic(json_path, json.dumps(record, indent=2, allow_nan=False))
         typer.echo(f"wrote {json_path}")
 
 

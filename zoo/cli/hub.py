@@ -21,7 +21,7 @@ def build_push() -> Any:
 
     registry = get_registry()
     names = ", ".join(entry.name for entry in registry.entries("exporter"))
-    taken = {"export", "bench", "samples", "private", "branch", "token", "help"}
+    taken = {"export", "bench", "samples", "private", "branch", "create-pr", "token", "help"}
     flags = shortcuts(registry, taken)
 
     def push_command(
@@ -35,18 +35,23 @@ def build_push() -> Any:
         bench: Annotated[Path | None, typer.Option(help="A `zoo bench --json` table to publish with it.")] = None,
         samples: Annotated[int, typer.Option(help="Images in the sample grid (0: none).")] = 4,
         private: Annotated[bool, typer.Option("--private", help="Create the repository private.")] = False,
-        branch: Annotated[str | None, typer.Option(help="Branch to commit to (default: main).")] = None,
+        branch: Annotated[
+            str | None, typer.Option(help="Branch to commit to, created from main if new (default: main).")
+        ] = None,
+        create_pr: Annotated[
+            bool, typer.Option("--create-pr", help="Open a pull request (against --branch) instead of committing.")
+        ] = False,
         token: Annotated[str | None, typer.Option(help="Hub token (default: `hf auth login` or HF_TOKEN).")] = None,
         **shortcut_values: bool,
     ) -> None:
-        from zoo.hub import push
         from zoo.loading import load
+        from zoo.push import push
 
         formats = chosen_formats(shortcut_values, flags, [registry.get("exporter", f).name for f in exports or []])
         pipeline = load(model, device="cpu", registry=registry)
         url = push(
-            pipeline, repo_id, registry, token=token, private=private or None, branch=branch, exports=formats,
-            bench=bench, samples=samples,
+            pipeline, repo_id, registry, token=token, private=private or None, branch=branch, create_pr=create_pr,
+            exports=formats, bench=bench, samples=samples,
         )  # fmt: skip
         typer.echo(f"pushed {model} to {repo_id}: {url}")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from zoo.config import RunConfig
+from zoo.config import RunConfig, portable
 from zoo.errors import ZooError
 from zoo.graph import GraphRuntime, GraphSpec
 from zoo.inference import InferencePipeline
@@ -20,9 +20,10 @@ from zoo.registry import Registry
 
 
 def artifact_metadata(spec: GraphSpec, pipeline: InferencePipeline, test_mode: str, precision: str) -> dict[str, str]:
-    """The ``zoo.*`` entries of an artifact, as strings: what :func:`pipeline_around` needs."""
+    """The ``zoo.*`` entries of an artifact, as strings: what :func:`pipeline_around` needs (the
+    configuration without this machine's paths: an artifact is made to be deployed elsewhere)."""
     return {
-        "zoo.config": json.dumps(pipeline.config.to_dict()),
+        "zoo.config": json.dumps(portable(pipeline.config.to_dict())),
         "zoo.graph": json.dumps(spec.describe()),
         "zoo.precision": precision,
         "zoo.test_mode": test_mode,

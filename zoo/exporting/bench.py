@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 import os
 import platform
 import statistics
@@ -78,9 +79,14 @@ def bench(
     if rows[0]["status"] != "ok":
         raise ZooError(f"the PyTorch generator itself fails at {size[0]}x{size[1]} (HxW): {rows[0]['reason']}")
     for row, output in zip(rows, outputs, strict=True):
-        if output is not None:
-            row["speedup"] = rows[0]["latency_ms"] / row["latency_ms"]
-            row["max_abs_error"] = float((output.float().cpu() - outputs[0].float().cpu()).abs().max())
+        if output is None:
+            continue
+        row["speedup"] = rows[0]["latency_ms"] / row["latency_ms"]
+        error = float((output.float().cpu() - outputs[0].float().cpu()).abs().max())
+        if math.isfinite(error):
+            row["max_abs_error"] = error
+        else:  # timed, but not an answer (and not a number JSON can hold)
+            row |= {"status": "failed", "reason": "the output has NaN or infinite values"}
     return rows
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from zoo.errors import ZooError
+from zoo.files import write_atomic
 
 if TYPE_CHECKING:
     import torch
@@ -34,12 +35,26 @@ class VerificationError(ExportError):
 
 @dataclass
 class Check:
-    """How far an artifact's output is from PyTorch's (fp32, eval) on one size of random inputs."""
+    """How far an artifact's output is from PyTorch's (fp32, eval) on one size of random inputs;
+    where it cannot be measured (another shape, values that are not finite) the numbers are None
+    and ``error`` says why."""
 
     size: tuple[int, int]
-    max_abs: float
-    mean_abs: float
-    psnr_db: float
+    max_abs: float | None
+    mean_abs: float | None
+    psnr_db: float | None
+    error: str | None = None
+    on: str = ""
+    """Where the artifact ran, when an exporter checks it on several runtimes or devices."""
+
+    def within(self, max_abs: float, min_psnr: float) -> bool:
+        return self.error is None and self.max_abs <= max_abs and self.psnr_db >= min_psnr  # type: ignore[operator]
+
+    def line(self) -> str:
+        where = f"{self.size[1]}x{self.size[0]}" + (f" on {self.on}" if self.on else "")
+        if self.error is not None:
+            return f"{where}: {self.error}"
+        return f"{where}: max |err| {self.max_abs:.2e}, mean {self.mean_abs:.2e}, PSNR {self.psnr_db:.1f} dB"
 
 
 @dataclass
@@ -59,21 +74,22 @@ class ExportReport:
 
     @property
     def passed(self) -> bool:
-        return all(c.max_abs <= self.max_abs_tolerance and c.psnr_db >= self.min_psnr_db for c in self.checks)
+        return all(c.within(self.max_abs_tolerance, self.min_psnr_db) for c in self.checks)
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "path": str(self.path), "passed": self.passed}
 
     def save(self) -> Path:
+        """Write the report as strict JSON (no NaN or Infinity) beside the artifact, atomically."""
         path = self.path.with_name(self.path.name + (".json" if self.passed else ".rejected.json"))
-        path.write_text(json.dumps(self.to_dict(), indent=2))
-        return path
+        return write_atomic(path, json.dumps(self.to_dict(), indent=2, allow_nan=False, default=str))
 
     def table(self) -> str:
-        rows = [f"{c.size[1]}x{c.size[0]}: max |err| {c.max_abs:.2e}, mean {c.mean_abs:.2e}, PSNR {c.psnr_db:.1f} dB"
-                for c in self.checks]  # fmt: skip
         limits = f"(tolerance: max |err| <= {self.max_abs_tolerance:g}, PSNR >= {self.min_psnr_db:g} dB)"
-        return "\n".join([f"{self.format} {self.precision} vs PyTorch {limits}", *rows])
+        where = f" on {self.details['verified_on']}" if self.details.get("verified_on") else ""
+        return "\n".join(
+            [f"{self.format} {self.precision}{where} vs PyTorch {limits}", *(c.line() for c in self.checks)]
+        )
 
 
 class Exporter:

@@ -14,7 +14,7 @@ from zoo.exporting.exporter import Check
 from zoo.graph import GraphSpec
 
 PSNR_CAP = 200.0
-"""Identical outputs are reported at this PSNR (JSON has no infinity)."""
+"""Identical outputs are reported at this PSNR (strict JSON has no infinity)."""
 TOLERANCES = {"fp32": (1e-3, 60.0), "fp16": (0.1, 35.0), "int8": (1.0, 20.0)}
 """Per precision: the largest absolute error allowed (images in [-1, 1]) and the lowest PSNR
 against the fp32 PyTorch output; fp16 and int8 are judged mostly by PSNR."""
@@ -41,7 +41,11 @@ def compare(
             expected = reference(*inputs).float()
         got = run([x.numpy() for x in inputs]).float()
         if got.shape != expected.shape:
-            checks.append(Check(size, math.inf, math.inf, -math.inf))
+            error = f"the output has shape {tuple(got.shape)}, PyTorch's {tuple(expected.shape)}"
+            checks.append(Check(size, None, None, None, error))
+            continue
+        if not torch.isfinite(got).all():
+            checks.append(Check(size, None, None, None, "the output has NaN or infinite values"))
             continue
         error = (got - expected).abs()
         mse = float((error**2).mean())

@@ -1,14 +1,17 @@
-"""The runtimes of the exported graphs: an ONNX Runtime session or a TensorRT engine called like
-the generator it stands in for, behind the family's own pipeline (the exporters' ``load``), so the
-same calls work and inputs the graph cannot take fail clearly."""
+"""A TensorRT engine called like the generator it was built from, and what running one needs:
+the ``tensorrt`` package and a CUDA GPU, found or reported before any work starts.
+
+Written against the documented TensorRT 10/11 Python API (named I/O tensors, ``execute_async_v3``);
+no GPU was at hand where it was written, so only the logic around TensorRT is tested (with a
+stand-in module) and the engine tests skip where ``tensorrt`` or CUDA is missing."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-import numpy as np
 import torch
 
 from zoo.errors import CheckpointError, ZooError
@@ -17,28 +20,6 @@ from zoo.graph import GraphRuntime
 TENSORRT_INSTALL = (
     'pip install "zoo-gan[tensorrt]" (or: pip install tensorrt --extra-index-url https://pypi.nvidia.com)'
 )
-
-
-class OnnxGraph(GraphRuntime):
-    """An ONNX Runtime session called like the generator it was exported from."""
-
-    def __init__(self, path: Path, providers: list[str] | None = None):
-        import onnxruntime as ort
-
-        try:
-            self.session = ort.InferenceSession(str(path), providers=providers or ort.get_available_providers())
-        except Exception as exc:
-            raise CheckpointError(f"{path}: ONNX Runtime cannot load it ({exc})") from None
-        meta = self.session.get_modelmeta().custom_metadata_map
-        if "zoo.graph" not in meta:
-            raise CheckpointError(f"{path}: not exported by zoo (no zoo.graph metadata); export it with zoo export")
-        super().__init__(json.loads(meta["zoo.graph"]), str(path))
-        self.metadata = meta
-
-    def run(self, tensors: dict[str, torch.Tensor]) -> torch.Tensor:
-        feeds = {name: np.ascontiguousarray(t.detach().float().cpu().numpy()) for name, t in tensors.items()}
-        device = next(iter(tensors.values())).device
-        return torch.from_numpy(self.session.run(None, feeds)[0]).to(device)
 
 
 def tensorrt_missing() -> str | None:
@@ -71,10 +52,37 @@ def engine_metadata(path: Path) -> Path:
     return path.with_name(path.name + ".meta.json")
 
 
+TORCH_DTYPES = {
+    "FLOAT": torch.float32,
+    "HALF": torch.float16,
+    "BF16": torch.bfloat16,
+    "FP8": torch.float8_e4m3fn,
+    "INT8": torch.int8,
+    "UINT8": torch.uint8,
+    "INT32": torch.int32,
+    "INT64": torch.int64,
+    "BOOL": torch.bool,
+}
+"""TensorRT's tensor types (``trt.DataType`` names) as torch's; numpy, which ``trt.nptype`` maps
+to, has neither bfloat16 nor fp8."""
+
+
+def torch_dtype(trt_dtype: Any, name: str, source: str) -> torch.dtype:
+    """The torch type of an engine tensor, or a clear refusal of one zoo cannot feed or read."""
+    kind = getattr(trt_dtype, "name", str(trt_dtype))
+    if kind not in TORCH_DTYPES:
+        raise CheckpointError(
+            f"{source}: the engine's tensor {name} has type {kind}, which zoo cannot feed or read "
+            f"(it handles {', '.join(TORCH_DTYPES)}); export the engine again with zoo export --trt"
+        )
+    return TORCH_DTYPES[kind]
+
+
 class TensorRTGraph(GraphRuntime):
     """A TensorRT engine called like the generator it was built from. It runs on ``device`` (a
-    GPU) and answers on the inputs' device; inputs outside the engine's optimization profile
-    (batch and sizes it was built for) fail clearly instead of inside TensorRT."""
+    GPU), on the caller's current CUDA stream, so its output is ordered with whatever the caller
+    does next; inputs outside the engine's optimization profile (the batch and sizes it was built
+    for) fail clearly instead of inside TensorRT. One execution context: one call at a time."""
 
     def __init__(self, path: Path, device: str | torch.device = "cuda"):
         trt = import_tensorrt(f"{path}: running a TensorRT engine")
@@ -94,7 +102,6 @@ class TensorRTGraph(GraphRuntime):
                     f"another GPU?); build it again here with zoo export --trt"
                 )
             self.context = self.engine.create_execution_context()
-            self.stream = torch.cuda.Stream(self.gpu)
         names = [self.engine.get_tensor_name(i) for i in range(self.engine.num_io_tensors)]
         outputs = [n for n in names if self.engine.get_tensor_mode(n) == trt.TensorIOMode.OUTPUT]
         if len(outputs) != 1 or set(names) - set(outputs) != set(self.input_names):
@@ -102,7 +109,7 @@ class TensorRTGraph(GraphRuntime):
                 f"{path}: the engine's tensors {names} do not match {meta_path.name}; export it again"
             )
         self.output = outputs[0]
-        self.dtypes = {n: getattr(torch, np.dtype(trt.nptype(self.engine.get_tensor_dtype(n))).name) for n in names}
+        self.dtypes = {n: torch_dtype(self.engine.get_tensor_dtype(n), n, str(path)) for n in names}
         self.profile = {n: [tuple(s) for s in self.engine.get_tensor_profile_shape(n, 0)] for n in self.input_names}
 
     def run(self, tensors: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -114,16 +121,22 @@ class TensorRTGraph(GraphRuntime):
                     f"{low} to {high}: resize or split the input, or export it again with a larger max_batch / max_size"
                 )
         device = next(iter(tensors.values())).device
-        self.stream.wait_stream(torch.cuda.current_stream(self.gpu))  # inputs made on the caller's stream
-        with torch.cuda.stream(self.stream):
+        with torch.cuda.device(self.gpu):  # the engine's GPU, whichever is current for the caller
+            stream = torch.cuda.current_stream(self.gpu)  # the caller's: inputs are ready on it, outputs used on it
             feeds = {n: t.detach().to(self.gpu, self.dtypes[n]).contiguous() for n, t in tensors.items()}
-            for name, tensor in feeds.items():
-                self.context.set_input_shape(name, tuple(tensor.shape))
-                self.context.set_tensor_address(name, tensor.data_ptr())
+            bind_inputs(self.context, feeds, self.source)
             shape = tuple(self.context.get_tensor_shape(self.output))
             output = torch.empty(shape, dtype=self.dtypes[self.output], device=self.gpu)
             self.context.set_tensor_address(self.output, output.data_ptr())
-            if not self.context.execute_async_v3(self.stream.cuda_stream):
+            if not self.context.execute_async_v3(stream.cuda_stream):
                 raise ZooError(f"{self.source}: TensorRT failed to run the engine (see its messages above)")
-        self.stream.synchronize()  # the feeds may be freed, and the caller may read the output on any stream
-        return output.to(device)
+        return output.to(device)  # the feeds stay alive until here; on the GPU, later work is ordered after
+
+
+def bind_inputs(context: Any, feeds: dict[str, torch.Tensor], source: str) -> None:
+    """Give the execution context each input's shape and memory; a shape TensorRT refuses (its
+    ``set_input_shape`` returns False) fails here, naming the input, not as garbage later."""
+    for name, tensor in feeds.items():
+        if not context.set_input_shape(name, tuple(tensor.shape)):
+            raise ZooError(f"{source}: TensorRT refuses input {name} of shape {tuple(tensor.shape)}; see its messages")
+        context.set_tensor_address(name, tensor.data_ptr())
