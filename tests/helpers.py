@@ -55,9 +55,15 @@ def read_reference(name: str) -> dict[str, tuple[tuple[int, ...], str]]:
 
 def state_from_reference(name: str) -> dict[str, torch.Tensor]:
     """A random state dict with exactly the official keys, shapes and dtypes."""
-    gen = torch.Generator().manual_seed(0)
+    return random_state(read_reference(name))
+
+
+def random_state(keys: dict[str, tuple[tuple[int, ...], str]], seed: int = 0) -> dict[str, torch.Tensor]:
+    """A state dict with exactly these official keys, shapes and dtypes and values that differ per
+    key: zero int64 counters, running variances around 1, small random weights."""
+    gen = torch.Generator().manual_seed(seed)
     state = {}
-    for key, (shape, dtype) in read_reference(name).items():
+    for key, (shape, dtype) in keys.items():
         if dtype == "int64":
             state[key] = torch.zeros(shape, dtype=torch.int64)
         elif key.endswith("running_var"):
@@ -65,6 +71,12 @@ def state_from_reference(name: str) -> dict[str, torch.Tensor]:
         else:
             state[key] = torch.randn(shape, generator=gen) * 0.02
     return state
+
+
+def narrow(shape: tuple[int, ...], factor: int = 16) -> tuple[int, ...]:
+    """A pix2pix/CycleGAN shape at ngf 64 / ``factor``: widths are multiples of 64, kernels and
+    image channels (3) are not."""
+    return tuple(d // factor if d % 64 == 0 else d for d in shape)
 
 
 def write_image(path: Path, width: int, height: int, seed: int = 0, mode: str = "RGB") -> Path:

@@ -133,3 +133,20 @@ def test_label_and_photo_are_transformed_alike(tmp_path):
         assert (red - row).abs().mean() < 0.75  # the photo was cropped and flipped with the label
         flips.add(bool(row[0] > row[-1]))
     assert flips == {True, False}
+
+
+@pytest.mark.parametrize(
+    ("labels", "channels"),
+    [("released", [0, 1, 150, 7]), ("intended", [150, 0, 149, 6])],  # values 0 ("other"), 1, 150, 7
+)
+def test_ade20k_feeds_values_as_the_released_model_saw_them_or_shifted_as_intended(tmp_path, labels, channels):
+    root = tmp_path / "ADEChallengeData2016"
+    _ids(root / "annotations" / "training" / "ADE_train_1.png", [[0, 1, 150, 7]] * 4)
+    write_image(root / "images" / "training" / "ADE_train_1.jpg", 4, 4)
+    options = {"root": str(root), "load_size": 4, "crop_size": 4, "flip": False, "labels": labels}
+    data = _dataset("ade20k", **options)
+    spec = zoo.get_registry().get("dataset", "ade20k").obj.label_spec(options)
+    assert spec.semantic_nc == 151 and data.spec == spec
+    assert data.spec.classes(data[0]["label"])[0, 0].tolist() == channels
+    config = zoo.make_config("spade", data="ade20k", overrides=[f"data.labels={labels}", f"data.root={root}"])
+    assert config.nets["G"].options["semantic_nc"] == 151 and config.model.label_nc == spec.label_nc

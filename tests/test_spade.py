@@ -258,13 +258,16 @@ def test_the_released_models_are_registered_with_their_configs_and_licence():
         assert data["load_size"] == (512 if name == "spade-cityscapes" else None)  # 286 to train, 256 to test
 
 
-def test_ade20k_shifts_labels_and_coco_stuff_maps_255_to_dontcare(tmp_path):
+def test_ade20k_feeds_labels_as_released_or_shifted_and_coco_stuff_maps_255_to_dontcare(tmp_path):
     ade = tmp_path / "ade"
     labels = np.array([[0, 1, 150, 2]] * 4, dtype=np.uint8)
     (ade / "annotations" / "training").mkdir(parents=True)
     Image.fromarray(labels).save(ade / "annotations" / "training" / "ADE_train_1.png")
     write_image(ade / "images" / "training" / "ADE_train_1.jpg", 4, 4)
     data = zoo.get_registry().create("dataset", "ade20k", root=str(ade), preprocess="none", flip=False)
+    assert data.spec.classes(data[0]["label"])[0, 0].tolist() == [0, 1, 150, 2]  # as NVIDIA's model saw them
+    data = zoo.get_registry().create("dataset", "ade20k", root=str(ade), preprocess="none", flip=False,
+                                     labels="intended")  # fmt: skip
     assert data.spec.classes(data[0]["label"])[0, 0].tolist() == [150, 0, 149, 1]  # 0 -> "other" = class 150
     cfg = zoo.make_config("spade", config={"data": {"name": "ade20k", "root": str(ade)}})
     assert cfg.nets["G"].options["semantic_nc"] == 151 and not cfg.model.edges

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from helpers import read_reference, state_from_reference
+from helpers import random_state, read_reference, state_from_reference
 from typer.testing import CliRunner
 
 import zoo
@@ -146,3 +146,141 @@ def test_a_vae_generator_without_its_encoder_is_refused(tmp_path):
     torch.save(state_from_reference("keys_spade_cityscapes_normal_vae.txt"), tmp_path / "latest_net_G.pth")
     with pytest.raises(zoo.ZooError, match=r"latest_net_E\.pth as well"):
         convert("spade", [tmp_path / "latest_net_G.pth"])
+
+
+Keys = dict[str, tuple[tuple[int, ...], str]]
+
+
+def _narrowed(key: str, shape: tuple[int, ...], factor: int, semantic_nc: int) -> tuple[int, ...]:
+    """One official G shape with every ngf-derived width divided by ``factor``: not SPADE's hidden
+    width (128, fixed in the official normalization.py), the label channels or the image's three."""
+    if ".mlp_shared.0.weight" in key:
+        return (shape[0], semantic_nc, *shape[2:])
+    if ".mlp_shared." in key or key == "conv_img.bias" or not shape:
+        return shape
+    if ".mlp_gamma." in key or ".mlp_beta." in key or key == "conv_img.weight":
+        return (shape[0] // factor, *shape[1:]) if key != "conv_img.weight" else (3, shape[1] // factor, *shape[2:])
+    return (shape[0] // factor, shape[1] // factor, *shape[2:]) if len(shape) == 4 else (shape[0] // factor,)
+
+
+def generator_keys(ngf: int, semantic_nc: int, cells: int | None = None, z_dim: int = 16, most: bool = False) -> Keys:
+    """The official G's keys at ``ngf`` (the reference lists are at 64) taking ``semantic_nc``
+    label channels: with the VAE (``cells`` latent cells, a ``z_dim`` code), its fc a Linear of
+    16 x ngf x cells outputs, else a 3x3 convolution; with ``most``, the extra block ``up_4``
+    (ngf -> ngf / 2, shaped as ``up_3`` at half the width) before ``conv_img``."""
+    reference = "keys_spade_cityscapes_normal_vae.txt" if cells else "keys_spade_cityscapes_normal_novae.txt"
+    factor, keys = 64 // ngf, {}
+    for key, (shape, dtype) in read_reference(reference).items():
+        if key.startswith("fc."):
+            shape = (16 * ngf * cells, z_dim)[: len(shape)] if cells else (16 * ngf, semantic_nc, 3, 3)[: len(shape)]
+        else:
+            shape = _narrowed(key, shape, factor, semantic_nc)
+        keys[key] = (shape, dtype)
+    if most:
+        keys |= {
+            f"up_4.{key[5:]}": (_narrowed(key, shape, 2, semantic_nc), dtype)
+            for key, (shape, dtype) in keys.items()
+            if key.startswith("up_3.")
+        }
+        keys["conv_img.weight"] = ((3, ngf // 2, 3, 3), "float32")
+    return keys
+
+
+def encoder_keys(ngf: int, z_dim: int = 16) -> Keys:
+    """``keys_spade_encoder.txt`` (ngf 64, crops of 256 or more: six stride-2 layers) at ``ngf``
+    with a ``z_dim`` code."""
+    factor, keys = 64 // ngf, {}
+    for key, (shape, dtype) in read_reference("keys_spade_encoder.txt").items():
+        if key.startswith("fc_"):
+            shape = (z_dim, shape[1] // factor) if len(shape) == 2 else (z_dim,)
+        elif key.startswith("layer1."):  # three image channels in
+            shape = (shape[0] // factor, *shape[1:]) if len(shape) == 4 or key.endswith("_u") else shape
+        else:
+            shape = (shape[0] // factor, shape[1] // factor, *shape[2:]) if len(shape) == 4 else (shape[0] // factor,)
+        keys[key] = (shape, dtype)
+    return keys
+
+
+def random_official(tmp_path, g: Keys, e: Keys | None = None) -> list:
+    """G (and E) with random values that differ per key, spectral norm settled, saved as the
+    official code saves them."""
+    files = [tmp_path / "latest_net_G.pth"]
+    torch.save(settled(random_state(g)), files[0])
+    if e is not None:
+        files.append(tmp_path / "latest_net_E.pth")
+        torch.save(settled(random_state(e, seed=1)), files[1])
+    return files
+
+
+def test_a_cityscapes_more_vae_model_imports_with_its_preset(tmp_path):
+    """The released Cityscapes configuration, 512 x 256 with 'more' upsampling and the VAE: its fc
+    layer holds 8 x 4 latent cells. ``--like spade-cityscapes`` gives the upsampling, crop and
+    aspect ratio, which the converter's assumptions (they failed with a G.fc shape mismatch) must
+    not outrank; without it they are assumed, said, and completed from the cells."""
+    files = random_official(tmp_path, generator_keys(ngf=2, semantic_nc=36, cells=32), encoder_keys(ngf=2))
+    pipe, conversion = convert("spade", files, like="spade-cityscapes")
+    g = pipe.config.nets["G"].options
+    assert (g["num_upsampling_layers"], g["crop_size"], g["aspect_ratio"], g["z_dim"]) == ("more", 512, 2.0, 16)
+    assert (pipe.config.data.name, pipe.config.data.options["load_size"], conversion.notes) == ("cityscapes", 512, {})
+    labels, instances = torch.randint(0, 35, (256, 512)), torch.randint(0, 4, (256, 512))
+    out = pipe(labels, instances, style=torch.rand(3, 256, 512), output_type="pt")
+    assert out.shape == (3, 256, 512) and torch.isfinite(out).all()
+
+    pipe, conversion = convert("spade", files)  # 8 x 4 cells at 'normal': 256 x 128, as the notes say
+    g = pipe.config.nets["G"].options
+    assert (g["num_upsampling_layers"], g["crop_size"], g["aspect_ratio"]) == ("normal", 256, 2.0)
+    assert sorted(conversion.notes) == ["G.aspect_ratio", "G.num_upsampling_layers", "model.instance_edges"]
+    assert "holds 32 latent cells" in conversion.notes["G.aspect_ratio"]
+    pipe, conversion = convert("spade", files, ["G.num_upsampling_layers=more"])
+    assert (pipe.nets["G"].sw, pipe.nets["G"].sh, pipe.config.nets["G"].options["crop_size"]) == (8, 4, 512)
+    pipe, conversion = convert("spade", files, ["G.num_upsampling_layers=more", "G.crop_size=256"])
+    assert (pipe.nets["G"].sw, pipe.nets["G"].sh, pipe.config.nets["G"].options["aspect_ratio"]) == (4, 8, 0.5)
+    assert "G.aspect_ratio" not in conversion.notes  # the crop size decided it
+
+
+@pytest.mark.parametrize(
+    ("settings", "like", "message"),
+    [
+        (
+            [],
+            "spade-ade20k",
+            r"G's SPADE layers: 36 label channels in the official weights, but 151 classes = 151 "
+            r"from --like spade-ade20k",
+        ),
+        (["G.crop_size=320"], None, r"--set: G\.crop_size=320 at 'normal' upsampling makes the latent grid 10 wide"),
+        (["G.crop_size=128", "G.num_upsampling_layers=more"], None, r"the encoder has 6 stride-2 layers.* 128"),
+        (["G.use_vae=false"], None, r"--set: G\.use_vae=False contradicts the official weights"),
+    ],
+)
+def test_settings_that_contradict_the_weights_fail_naming_them(tmp_path, settings, like, message):
+    files = random_official(tmp_path, generator_keys(ngf=2, semantic_nc=36, cells=32), encoder_keys(ngf=2))
+    with pytest.raises(zoo.ZooError, match=message):
+        convert("spade", files, settings, like=like)
+
+
+def test_the_latent_size_follows_g_fc_and_the_upsampling_the_blocks(tmp_path):
+    """'most' adds ``up_4``, so its keys tell it; the VAE's 2 x 2 cells make a 256 x 256 crop at
+    'most' (7 upsamplings), square, and a preset that says 'more' contradicts the weights."""
+    files = random_official(tmp_path, generator_keys(ngf=2, semantic_nc=6, cells=4, most=True), encoder_keys(ngf=2))
+    pipe, conversion = convert("spade", files)
+    g = pipe.config.nets["G"].options
+    assert (g["num_upsampling_layers"], g["crop_size"], g["aspect_ratio"]) == ("most", 256, 1.0)
+    assert sorted(conversion.notes) == ["G.aspect_ratio", "model.instance_edges"]
+    labels = torch.randint(0, 5, (256, 256))
+    out = pipe(labels, labels, seed=1, output_type="pt")
+    assert out.shape == (3, 256, 256) and torch.isfinite(out).all()
+    with pytest.raises(zoo.ZooError, match=r"G\.num_upsampling_layers='more' contradicts the official weights"):
+        convert("spade", files, like="spade-cityscapes")
+
+
+@pytest.mark.parametrize(
+    ("settings", "label_nc", "edges"),
+    [([], 35, True), (["model.instance_edges=false"], 36, False), (["data.label_nc=36"], 36, False)],
+)
+def test_the_label_channels_split_as_assumed_or_as_set(tmp_path, settings, label_nc, edges):
+    files = random_official(tmp_path, generator_keys(ngf=2, semantic_nc=36))
+    pipe, conversion = convert("spade", files, settings)
+    assert (pipe.config.model.label_nc, pipe.config.model.edges) == (label_nc, edges)
+    assert ("model.instance_edges" in conversion.notes) == (not settings)
+    labels = torch.arange(64 * 64).reshape(64, 64) % label_nc  # every class
+    assert pipe(labels, seed=0, output_type="pt").shape == (3, 64, 64)

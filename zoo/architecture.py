@@ -95,6 +95,10 @@ class Architecture(nn.Module):
     """The networks a saved model keeps for inference."""
     generator_group: ClassVar[str] = "G"
     """The parameter group whose steps backpropagate into the generator's outputs."""
+    discrimination_order: ClassVar[tuple[str, str]] = ("fake", "real")
+    """In which order a critic step scores the fake and the real image, as the official code does
+    (pix2pix and pix2pixHD: fake first; SinGAN: real first): batch norm in the discriminator
+    updates its running statistics in that order."""
     joint_discrimination: ClassVar[bool] = False
     """Score fake and real in one D batch (:meth:`discriminate_pair`), as SPADE's official code
     does: both then see the same spectral-norm power iteration and normalization statistics."""

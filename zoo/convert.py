@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from zoo.config import data_defaults, parse_overrides, resolve
+from zoo.config import RunConfig, data_defaults, parse_overrides, resolve
 from zoo.errors import CheckpointError, ZooError
 from zoo.inference import InferencePipeline
 from zoo.registry import Registry, get_registry
@@ -30,13 +30,27 @@ class Conversion:
     license: str | None = None
     """The terms of the official weights (an SPDX-style id as the Hub uses: ``cc-by-nc-sa-4.0``)."""
     notes: dict[str, str] = field(default_factory=dict)
-    """What the files do not tell and was assumed, by configuration key, with how to say otherwise;
-    :func:`convert` drops the notes on keys that ``--like`` or ``--set`` decide."""
+    """What the files do not tell and was assumed, by configuration key, with how to say otherwise.
+    An assumed value in ``config`` never outranks ``--like`` or ``--set`` (or the recipe's preset for
+    the data set they name): :func:`convert` drops it, and its note, where those decide the key.
+    Every other option of a network in ``config`` is read off the weights, and a ``--like`` or
+    ``--set`` that says otherwise is refused."""
     required: dict[str, str] = field(default_factory=dict)
     """Configuration keys the files do not tell and nothing can assume, with what they mean:
     ``--set`` (or ``--like``) must give them."""
+    fit: Fit | None = None
+    """What the weights determine once ``--like`` and ``--set`` have decided the rest (the label
+    count from the first layer's width and the edges used, say): called with the configuration that
+    everything resolves to, what decided each key and the registry, it returns a layer applied over
+    all the others, and raises a :class:`~zoo.errors.ZooError` naming the options where what was
+    decided contradicts the weights. Notes on the keys it sets are dropped."""
 
 
+Decided = Callable[[str], tuple[str, Any] | None]
+"""Where a dotted key's value was decided: ``("--set", 512)`` for ``G.crop_size``, from ``--like``,
+``--set`` or the recipe's preset for the data set they name; None where they leave it open."""
+
+Fit = Callable[[RunConfig, Decided, Registry], dict[str, Any]]
 Importer = Callable[[list[Path], bool], Conversion]
 
 
@@ -94,8 +108,26 @@ def convert(
     missing = [f"--set {key}=... ({why})" for key, why in conversion.required.items() if not _given(key, deciding)]
     if missing:
         raise ZooError(f"the official files do not record everything the model needs: give {'; '.join(missing)}")
+
+    def decided(key: str) -> tuple[str, Any] | None:
+        return _decided(key, deciding)
+
+    _refuse_contradictions(conversion, arch_cls.networks, decided)
+    layers[0] = ("official checkpoint", _without(conversion.config, _overridden(conversion, decided)))
     config = resolve(arch, registry, layers)
-    conversion.notes = {key: note for key, note in conversion.notes.items() if not _given(key, deciding)}
+    settled = deciding
+    fitted = conversion.fit(config, decided, registry) if conversion.fit is not None else {}
+    if fitted:
+        for key, value in _leaves(fitted):
+            given = decided(key)
+            if given is not None and not _same(given[1], value):
+                raise ZooError(
+                    f"{given[0]}: {key}={given[1]!r} does not fit the official weights, which then need {key}={value!r}"
+                )
+        layers.append(("what the official weights then determine", fitted))
+        settled = [*deciding, layers[-1]]
+        config = resolve(arch, registry, layers)
+    conversion.notes = {key: note for key, note in conversion.notes.items() if not _given(key, settled)}
     pipeline = assemble(config, conversion.state, ", ".join(map(str, files)), registry, device="cpu")
     license = named.license if named is not None and named.license else conversion.license
     pipeline.provenance = {
@@ -107,12 +139,77 @@ def convert(
     return pipeline, conversion
 
 
-def _given(key: str, layers: list[tuple[str, Mapping[str, Any]]]) -> bool:
-    """Whether any layer sets the dotted ``key``."""
-    for _, layer in layers:
+def _decided(key: str, layers: list[tuple[str, Mapping[str, Any]]]) -> tuple[str, Any] | None:
+    """The last layer that sets the dotted ``key``, and the value it sets."""
+    for source, layer in reversed(layers):
         node: Any = layer
         for part in key.split("."):
             node = node.get(part) if isinstance(node, Mapping) else None
         if node is not None:
-            return True
-    return False
+            return source, node
+    return None
+
+
+def _given(key: str, layers: list[tuple[str, Mapping[str, Any]]]) -> bool:
+    """Whether any layer sets the dotted ``key``."""
+    return _decided(key, layers) is not None
+
+
+def _leaves(tree: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """``{"G": {"ngf": 64}}`` -> ``[("G.ngf", 64)]``."""
+    out = []
+    for key, value in tree.items():
+        if isinstance(value, Mapping):
+            out += _leaves(value, f"{prefix}{key}.")
+        else:
+            out.append((f"{prefix}{key}", value))
+    return out
+
+
+def _without(tree: Mapping[str, Any], keys: list[str]) -> dict[str, Any]:
+    """A copy of ``tree`` less the dotted ``keys`` (and what lies below them)."""
+    out = {}
+    for key, value in tree.items():
+        if key in keys:
+            continue
+        inner = [k.removeprefix(f"{key}.") for k in keys if k.startswith(f"{key}.")]
+        out[key] = _without(value, inner) if isinstance(value, Mapping) and inner else value
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as configuration values (a YAML list is a tuple's equal)."""
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return a == b
+
+
+def _overridden(conversion: Conversion, decided: Decided) -> list[str]:
+    """The assumptions in ``conversion.config`` that ``--like`` or ``--set`` decide: noted keys, and
+    sections whose component (a data set, say) they name otherwise. Dropped from the importer's
+    layer, they cannot outrank the recipe's preset for a data set that ``--like`` names."""
+    switched = [
+        section
+        for section, options in conversion.config.items()
+        if isinstance(options, Mapping)
+        and "name" in options
+        and (given := decided(f"{section}.name")) is not None
+        and given[1] != options["name"]
+    ]
+    return [key for key in conversion.notes if decided(key)] + switched
+
+
+def _refuse_contradictions(conversion: Conversion, networks: Iterable[str], decided: Decided) -> None:
+    """A network option read off the weights that ``--like`` or ``--set`` set otherwise fails here,
+    naming both, rather than as a shape mismatch later; assumed options (those with a note) may be
+    overridden."""
+    for section in networks:
+        for key, value in _leaves(conversion.config.get(section, {}), f"{section}."):
+            if any(key == n or key.startswith(f"{n}.") for n in conversion.notes):
+                continue
+            given = decided(key)
+            if given is not None and not _same(given[1], value):
+                raise ZooError(
+                    f"{given[0]}: {key}={given[1]!r} contradicts the official weights, which have {key}={value!r}; "
+                    f"leave {key} out"
+                )

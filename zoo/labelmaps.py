@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -23,6 +23,9 @@ from zoo.pipeline import Pipeline
 from zoo.registry import Registry
 
 SizePolicy = Literal["error", "pad"]
+
+if TYPE_CHECKING:
+    from zoo.convert import Decided
 
 
 class LabelOptions(Settings):
@@ -69,6 +72,41 @@ def label_spec(data: Component, registry: Registry) -> LabelSpec:
             f"{spec.describe().split(' or ')[0]} (255, say)"
         )
     return spec
+
+
+LABEL_KEYS = ("data.label_nc", "data.name")
+EDGE_KEYS = ("model.instance_edges", "data.name", "data.instances", "data.instance_dir")
+"""The keys whose being decided settles a label-map model's class count, or its use of instance edges."""
+
+
+def fit_labels(config: RunConfig, decided: Decided, registry: Registry, channels: int, where: str) -> dict[str, Any]:
+    """The class count or the use of instance edges that makes the encoded label maps ``channels``
+    wide (classes, don't care, edges), whichever ``--like``/``--set`` leave open; nothing where they
+    leave both open (the importer's assumption stands, with its note). For the label-map
+    families' importers (``Conversion.fit``), whose first layers' width the weights give."""
+    spec = label_spec(config.data, registry)
+    edges = int(config.model.edges)
+    extra = spec.semantic_nc - spec.label_nc  # the don't-care class
+    takes_count = "label_nc" in registry.get("dataset", config.data.name).options()
+    count_open = takes_count and not any(decided(k) for k in LABEL_KEYS)
+    edges_open = spec.instances and not any(decided(k) for k in EDGE_KEYS)
+    settled = {} if edges_open else {"model": {"instance_edges": config.model.instance_edges}}
+    if spec.semantic_nc + edges == channels:
+        return {} if count_open and edges_open else {"model": {"instance_edges": config.model.instance_edges}}
+    if count_open and channels - edges - extra >= 1:
+        return {"data": {"label_nc": channels - edges - extra}, **settled}
+    if edges_open and channels - spec.semantic_nc in (0, 1):
+        return {"model": {"instance_edges": channels > spec.semantic_nc}}
+    sources = sorted({given[0] for k in {*LABEL_KEYS, *EDGE_KEYS} if (given := decided(k))})
+    gives = f"{spec.label_nc} classes" + (" + don't care" if extra else "") + (" + instance edges" if edges else "")
+    fixes = [f"data.label_nc={channels - edges - extra}"] if takes_count and channels - edges - extra >= 1 else []
+    if spec.instances and channels - spec.semantic_nc in (0, 1):
+        fixes.append(f"model.instance_edges={str(channels > spec.semantic_nc).lower()}")
+    raise ZooError(
+        f"{where}: {channels} label channels in the official weights, but {gives} = {spec.semantic_nc + edges} "
+        f"from {' and '.join(sources) or 'the configuration'} (data set {config.data.name!r})"
+        + (f": set {' or '.join(fixes)}" if fixes else ": choose the data set the model was trained on")
+    )
 
 
 @dataclass(frozen=True)

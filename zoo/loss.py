@@ -65,11 +65,23 @@ class StepState:
 
     @cached_property
     def d_fake(self) -> DiscriminatorOutput:
-        return self.d_pair[0] if self.model.joint_discrimination else self.model.discriminate(self.batch, self.fake)
+        if self.model.joint_discrimination:
+            return self.d_pair[0]
+        self._first("real")
+        return self.model.discriminate(self.batch, self.fake)
 
     @cached_property
     def d_real(self) -> DiscriminatorOutput:
-        return self.d_pair[1] if self.model.joint_discrimination else self.model.discriminate(self.batch, self.real)
+        if self.model.joint_discrimination:
+            return self.d_pair[1]
+        self._first("fake")
+        return self.model.discriminate(self.batch, self.real)
+
+    def _first(self, side: str) -> None:
+        """In a critic step, which scores both, score ``side`` before the other if the architecture
+        scores it first (``discrimination_order``)."""
+        if not self.trains_generator and self.model.discrimination_order[0] == side:
+            getattr(self, f"d_{side}")
 
 
 class LossTerm(nn.Module):

@@ -13,12 +13,19 @@ from .matching import by_key, match
 from .transforms import Preprocess
 
 SPLITS = {"train": "training", "val": "validation"}
+Labels = Literal["released", "intended"]
 
 
 class ADE20K(LabelMaps):
     """ADE20K: ``images/<training|validation>/*.jpg`` and ``annotations/.../*.png``; 150 classes
-    stored as 1..150, 0 meaning "other" (SPADE shifts the labels down and makes 0 the extra
-    don't-care class 150). No instance maps."""
+    stored as 1..150, 0 meaning "other". No instance maps.
+
+    ``labels``: how the values become SPADE's 151 input channels. ``released`` (the default):
+    value v to channel v, "other" to channel 0 — what the official code feeds and NVIDIA's released
+    model learned, because its data set computes ``label - 1`` with 0 -> 150 in ``postprocess`` and
+    then discards the result. ``intended``: that shift applied (class k to channel k - 1, "other" to
+    the don't-care channel 150), as the official code means it; a model trained so is no released
+    one."""
 
     def __init__(
         self,
@@ -29,6 +36,7 @@ class ADE20K(LabelMaps):
         crop_size: int = 256,
         flip: bool = True,
         seed: int = 0,
+        labels: Labels = "released",
     ):
         """``load_size`` defaults as officially: 286 to crop 256 from in training, 256 otherwise."""
         load_size = load_size or (286 if split == "train" else crop_size)
@@ -38,8 +46,10 @@ class ADE20K(LabelMaps):
             "photo": by_key(list_images(base / "images" / SPLITS[split], "photos"), "photo"),
         }
         items = [LabelItem(m["label map"], m["photo"]) for m in match(groups)]
-        super().__init__(items, self.label_spec({}), preprocess, load_size, crop_size, flip, seed)
+        super().__init__(items, self.label_spec({"labels": labels}), preprocess, load_size, crop_size, flip, seed)
 
     @staticmethod
     def label_spec(options: Mapping[str, Any]) -> LabelSpec:
-        return LabelSpec(150, dontcare=0, shift=-1)
+        if options.get("labels", "released") == "intended":
+            return LabelSpec(150, dontcare=0, shift=-1)
+        return LabelSpec(151)  # 0..150 as they are: 0 ("other") is channel 0, no separate don't-care

@@ -22,7 +22,7 @@ from zoo.registry import Registry
 
 from .convert import import_official
 from .pipeline import SinGANPipeline
-from .pyramid import pyramid, resize
+from .pyramid import pyramid
 
 
 class SinGANOptions(Settings):
@@ -47,6 +47,7 @@ class SinGAN(Architecture):
     paper = "SinGAN: Learning a Generative Model from a Single Natural Image (Rott Shaham et al., ICCV 2019)"
     pipeline = SinGANPipeline
     task = "unconditional-image-generation"
+    discrimination_order = ("real", "fake")  # the official critic step: D(real), D(fake), then the penalty
     limitations = "A SinGAN model knows one image: it recombines that image's patches and nothing else."
     importer = staticmethod(import_official)
     Schedule = SinGANSchedule
@@ -150,12 +151,12 @@ class SinGAN(Architecture):
             )
 
     def prepare_batch(self, batch: Mapping[str, Any]) -> dict[str, Any]:
-        """The image at this scale (shrunk to the finest scale first, as officially) and the
-        iteration's noise."""
+        """The image at this scale (shrunk to the finest scale first, then to this one, as the
+        official pyramid of reals) and the iteration's noise."""
         g, i, image = self.nets["G"], self.scale, batch["target"]
         key = (i, tuple(image.shape), float(image[..., ::31, ::31].sum()))  # the one image, once per scale
         if self._real is None or self._real[0] != key:
-            self._real = key, resize(resize(image, g.sizes[-1]), g.sizes[i])
+            self._real = key, g.real(image, i)
         real = self._real[1]
         return {**batch, "real": real, "noise": g.noise(i, g.sizes[i], len(real))}
 

@@ -16,7 +16,7 @@ from zoo.images import ImageInput, OutputType, from_batch, to_batch
 from zoo.pipeline import Pipeline
 
 from .networks import PyramidSampler, SinGANGenerator, noise_map
-from .pyramid import resize
+from .pyramid import fit, resize
 
 SR_STEP = 4 ** (1 / 6)
 """The official super-resolution step: x4 in six applications of the finest generator."""
@@ -89,21 +89,26 @@ class SinGANPipeline(Pipeline):
     ) -> Any:
         """``image`` (default: the reconstruction) enlarged ``factor`` times by applying the
         finest generator at steps of about 4^(1/6). Train with ``--set loss.rec.weight=100``
-        for this, as the paper does."""
+        for this, as the paper does. The result is ``round(factor * size)``: the official steps
+        round each size up, and the last few rows and columns beyond that are cut off."""
         if factor <= 1:
             raise ZooError(f"factor={factor}: super-resolution enlarges, give a factor above 1")
         g = self.generator
         x = to_batch(image, 3)[0][:1].to(self.device) * 2 - 1 if image is not None else g.reconstruct()
         steps = max(1, round(math.log(factor, SR_STEP)))
         height, width = x.shape[-2:]
+        target = (round(height * factor), round(width * factor))
+        step = 1 / (1 / factor ** (1 / steps))  # the official 1 / opt.scale_factor, opt.scale_factor = 1 / in_scale
         rng = _rng(seed)
-        for k in range(steps):  # sizes from the input's, so that the last is exactly factor times it
-            grown = factor ** ((k + 1) / steps)
-            size = (round(height * grown), round(width * grown))
-            x = resize(x, size)
-            noise = noise_map(size, 1, rng, single=k == 0).to(self.device)  # first: one channel, as officially
+        for k in range(steps):
+            if g.resize_method == "matlab":  # as officially: imresize by the step, sizes rounded up
+                x = g.rescale(x, step)
+            else:  # sizes from the input's, so that the last is exactly factor times it
+                grown = factor ** ((k + 1) / steps)
+                x = resize(x, (round(height * grown), round(width * grown)))
+            noise = noise_map(tuple(x.shape[-2:]), 1, rng, single=k == 0).to(self.device)  # first: one channel
             x = g.step(len(g) - 1, noise, x)
-        return self._out(x, output_type)
+        return self._out(fit(x, target), output_type)  # rounded up: cut to exactly factor times the input
 
     @torch.inference_mode()
     def paint_to_image(
@@ -178,13 +183,13 @@ class SinGANPipeline(Pipeline):
     def _image(self, image: ImageInput) -> torch.Tensor:
         """A user image in [-1, 1] at the finest scale's size."""
         batch, _ = to_batch(image, 3)
-        return resize(batch[:1].to(self.device) * 2 - 1, self.size)
+        return self.generator.to_size(batch[:1].to(self.device) * 2 - 1, self.size)
 
     def _inject(self, image: torch.Tensor, scale: int, seed: int | None) -> torch.Tensor:
         g = self.generator
         if not 1 <= scale < len(g):
             raise ZooError(f"inject_scale={scale}: choose 1 to {len(g) - 1} (lower re-imagines more of the image)")
-        start = g.up(resize(image, g.sizes[scale - 1]), g.sizes[scale])
+        start = g.up(g.down(image, scale - 1), g.sizes[scale])  # shrunk below, moved up: as officially
         return g(1, start=scale, image=start, generator=_rng(seed))
 
     def _blend(
@@ -194,7 +199,7 @@ class SinGANPipeline(Pipeline):
         officially), ``image`` outside it (the official scripts paste the training image there,
         which differs from the user's only where the user changed it)."""
         x = self._image(image)
-        m = resize(to_batch(mask, 1)[0][:1].to(self.device), self.size) > 0.5
+        m = self.generator.to_size(to_batch(mask, 1)[0][:1].to(self.device) * 2 - 1, self.size) > 0
         disk = _disk(radius).to(self.device)
         m = (F.conv2d(m.float(), disk[None, None], padding=radius) > 0).float()
         from torchvision.transforms.functional import gaussian_blur  # slow to import: only for masks

@@ -7,7 +7,8 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.parametrizations import spectral_norm
+from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import _SpectralNorm
 
 from zoo.nn.norm import SyncBatchNorm2d
 
@@ -40,6 +41,28 @@ class SPADE(nn.Module):
         normalized = self.param_free_norm(x)
         actv = self.mlp_shared(F.interpolate(segmap, size=x.shape[2:], mode="nearest"))
         return normalized * (1 + self.mlp_gamma(actv)) + self.mlp_beta(actv)
+
+
+class OfficialSpectralNorm(_SpectralNorm):
+    """Spectral norm with the power iteration of ``torch.nn.utils.spectral_norm``, which the
+    official SPADE code uses: v from u, then u from v. The newer parametrization runs u from v
+    first, which from the same (u, v) gives another sigma (7% off in SPADE's first output, 17-30%
+    in its gradients). Registered as that parametrization is, so state dicts keep their keys
+    (``parametrizations.weight.original``, ``..._u``, ``..._v``) and exports fold it alike."""
+
+    @torch.autograd.no_grad()
+    def _power_method(self, weight_mat: torch.Tensor, n_power_iterations: int) -> None:
+        for _ in range(n_power_iterations):
+            self._v = F.normalize(torch.mv(weight_mat.H, self._u), dim=0, eps=self.eps, out=self._v)
+            self._u = F.normalize(torch.mv(weight_mat, self._v), dim=0, eps=self.eps, out=self._u)
+
+
+def spectral_norm(layer: nn.Module, eps: float = 1e-12) -> nn.Module:
+    """``layer`` with its weight divided by its largest singular value, estimated by one power
+    iteration a training forward, in the official order (:class:`OfficialSpectralNorm`)."""
+    dim = 1 if isinstance(layer, nn.ConvTranspose1d | nn.ConvTranspose2d | nn.ConvTranspose3d) else 0
+    parametrize.register_parametrization(layer, "weight", OfficialSpectralNorm(layer.weight, 1, dim, eps))
+    return layer
 
 
 def maybe_spectral(layer: nn.Module, spectral: bool) -> nn.Module:

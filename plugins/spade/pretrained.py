@@ -24,8 +24,9 @@ PRETRAINED = {
     ),
     "spade-ade20k": _model(
         "spade-ade20k",
-        "SPADE on ADE20K: 150 classes and don't-care, 256x256.",
-        {"data": {"name": "ade20k"}},
+        "SPADE on ADE20K: 150 classes and 'other', 256x256; label values as the released model saw them "
+        "(raw: value v to channel v, 'other' 0 to channel 0).",
+        {"data": {"name": "ade20k", "labels": "released"}},
     ),
     "spade-coco-stuff": _model(
         "spade-coco-stuff",
