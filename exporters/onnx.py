@@ -5,9 +5,12 @@ rules in the model's metadata, and verification in ONNX Runtime at two sizes bef
 ONNX and ONNX Runtime are imported when an export or a load needs them, not when the exporter is
 listed."""
 
+import contextlib
 import json
+import logging
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from functools import partial
 from pathlib import Path
@@ -176,15 +179,46 @@ def quantize(fp32: Path, out: Path, inputs: list[dict[str, Any]]) -> None:
         raise ZooError("int8 calibration got no inputs")
     prepared = fp32.with_name("prepared.onnx")
     large = fp32.with_name(fp32.name + ".data").is_file()  # the weights of a model over 2 GB stay beside it
-    # its symbolic shape pass fails on dynamic sizes; ONNX's own shape inference does the job
-    quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True, save_as_external_data=large)
-    quantize_static(  # symmetric signed int8 throughout: the only int8 TensorRT accepts
-        str(prepared),
-        str(out),
-        Reader(),
-        quant_format=QuantFormat.QDQ,
-        per_channel=True,
-        activation_type=QuantType.QInt8,
-        weight_type=QuantType.QInt8,
-        extra_options={"ActivationSymmetric": True, "WeightSymmetric": True},
-    )
+    with quiet_quantizer():
+        # its symbolic shape pass fails on dynamic sizes; ONNX's own shape inference does the job
+        quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True, save_as_external_data=large)
+        quantize_static(  # symmetric signed int8 throughout: the only int8 TensorRT accepts
+            str(prepared),
+            str(out),
+            Reader(),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QInt8,
+            weight_type=QuantType.QInt8,
+            extra_options={"ActivationSymmetric": True, "WeightSymmetric": True},
+        )
+
+
+QUANTIZER_NOISE = (
+    "consider to run pre-processing before quantization",  # before and after, where its mark is lost:
+    "consider pre-processing before quantization",  # quantize() runs the pre-processing itself
+    "is out-of-range for weight",  # a 1-D weight (a bias, a norm's scale): quantized per tensor instead
+)
+"""What ONNX Runtime's quantizer logs that asks nothing of the user."""
+
+
+@contextlib.contextmanager
+def quiet_quantizer() -> Iterator[None]:
+    """ONNX Runtime's quantizer warns through the root logger: its advice to pre-process (given
+    twice a model, though ``quantize`` pre-processes) and a line a weight that is quantized per
+    tensor are dropped; any other warning is shown once."""
+    seen: set[str] = set()
+
+    def keep(record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(noise in message for noise in QUANTIZER_NOISE) or message in seen:
+            return False
+        seen.add(message)
+        return True
+
+    root = logging.getLogger()
+    root.addFilter(keep)
+    try:
+        yield
+    finally:
+        root.removeFilter(keep)

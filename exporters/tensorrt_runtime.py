@@ -17,21 +17,22 @@ import torch
 from zoo.errors import CheckpointError, ZooError
 from zoo.graph import GraphRuntime
 
-TENSORRT_INSTALL = (
-    'pip install "zoo-gan[tensorrt]" (or: pip install tensorrt --extra-index-url https://pypi.nvidia.com)'
-)
+TENSORRT_INSTALL = 'pip install "zoo-gan[tensorrt]"'
 
 
 def tensorrt_missing() -> str | None:
-    """What TensorRT needs that this machine lacks, with how to get it (``the tensorrt package
-    ...: pip install ...``); None if nothing."""
+    """What TensorRT needs that this machine lacks, with how to get it, in a few words (``zoo
+    bench`` shows it in a line of its table): ``the tensorrt package (pip install ...)``, ``a
+    CUDA GPU, which PyTorch does not see``; None if nothing."""
     missing = []
     try:
         import tensorrt  # noqa: F401
-    except (ImportError, OSError) as exc:  # OSError: the package is there but its CUDA libraries are not
-        missing.append(f"the tensorrt package ({exc}): {TENSORRT_INSTALL}")
+    except ImportError:
+        missing.append(f"the tensorrt package ({TENSORRT_INSTALL})")
+    except OSError as exc:  # the package is there but its CUDA libraries are not
+        missing.append(f"a tensorrt package that loads ({exc}; reinstall: {TENSORRT_INSTALL})")
     if not torch.cuda.is_available():
-        missing.append("a CUDA GPU, which PyTorch does not see (an NVIDIA GPU and driver, and a CUDA build of torch)")
+        missing.append("a CUDA GPU, which PyTorch does not see")
     return " and ".join(missing) or None
 
 

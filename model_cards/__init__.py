@@ -16,6 +16,7 @@ from torch.utils.data import default_collate
 from zoo.architecture import training_model
 from zoo.config import portable
 from zoo.inference import InferencePipeline
+from zoo.progress import describe, run_progress
 from zoo.registry import Registry
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ def model_card(
         data=config.data.name,
         config=yaml.safe_dump(json.loads(json.dumps(portable(config.to_dict()))), sort_keys=False).strip(),
         samples=(folder / "samples.png").is_file() and "Random inputs from the model's data set, or random samples.",
+        no_samples=_no_samples(pipeline, folder),
+        progress=describe(_progress(pipeline, folder, registry)),
         metrics=metrics,
         exports=[_export_row(p) for p in export_reports(folder, registry)],
         formats=", ".join(entry.name for entry in registry.entries("exporter")) or "none installed",
@@ -81,28 +84,56 @@ def export_reports(folder: Path, registry: Registry) -> list[Path]:
 def write_samples(pipeline: InferencePipeline, path: Path, registry: Registry, count: int = 4) -> bool:
     """A grid of outputs: SinGAN's random samples, or the family's own sample rows on items of
     its data set (inputs, outputs, targets); False where there is nothing to draw from."""
+    return render_samples(pipeline, path, registry, count) is None
+
+
+def render_samples(pipeline: InferencePipeline, path: Path, registry: Registry, count: int = 4) -> str | None:
+    """:func:`write_samples`, returning None once the grid is written, else why there is none
+    (the card's sentence: the data set that could not be opened, and why)."""
     if hasattr(pipeline, "sample"):
         rows = [pipeline.sample(count, seed=0, output_type="pt")]
     else:
-        rows = _dataset_rows(pipeline, registry, count)
-        if not rows:
-            return False
+        config = pipeline.config
+        try:
+            dataset = registry.create("dataset", config.data.name, **config.data.options)
+        except Exception as exc:  # a data set that is not on this machine: the card says so
+            why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            return (
+                f"No samples were rendered: the data set `{config.data.name}` could not be opened where the model "
+                f"was published ({why})."
+            )
+        if not len(dataset):
+            return f"No samples were rendered: the data set `{config.data.name}` is empty."
+        rows = _dataset_rows(pipeline, dataset, registry, count)
     grid = torch.cat([torch.cat(list(row), -1) for row in rows], -2)
     Image.fromarray((grid.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype("uint8")).save(path)
-    return True
+    return None
 
 
-def _dataset_rows(pipeline: InferencePipeline, registry: Registry, count: int) -> list[torch.Tensor]:
-    config = pipeline.config
-    try:
-        dataset = registry.create("dataset", config.data.name, **config.data.options)
-    except Exception:  # a data set that is not on this machine: the card says so
-        return []
+def _no_samples(pipeline: InferencePipeline, folder: Path) -> str:
+    """What the card says where no ``samples.png`` goes with it (``zoo card``, ``save_pretrained``)."""
+    source = "random samples" if hasattr(pipeline, "sample") else f"items of the data set `{pipeline.config.data.name}`"
+    run = " The training run's own grids are in its samples/ folder." if (folder / "samples").is_dir() else ""
+    return f"No sample grid goes with this card: `zoo push` renders one (samples.png) from {source}.{run}"
+
+
+def _progress(pipeline: InferencePipeline, folder: Path, registry: Registry) -> dict[str, Any] | None:
+    """How far the training of the card's weights got: from the checkpoint they were read from
+    or the run folder given, else as their provenance recorded it (a saved copy)."""
+    for source in (getattr(pipeline, "checkpoint", None), folder):
+        if source is not None:
+            progress = run_progress(Path(source), registry)
+            if progress:
+                return progress
+    return pipeline.provenance.get("training")
+
+
+def _dataset_rows(pipeline: InferencePipeline, dataset: Any, registry: Registry, count: int) -> list[torch.Tensor]:
     model = training_model(pipeline, registry)
     items = default_collate([dataset[i] for i in range(min(count, len(dataset)))])
     with torch.inference_mode():
         batch = model.prepare_batch(items)
-        visuals = model.visuals(batch, model.generate(batch))
+        visuals = list(model.visuals(batch, model.generate(batch)).values())
     return [torch.stack([(v[i].float().expand(3, -1, -1) + 1) / 2 for v in visuals]) for i in range(len(visuals[0]))]
 
 

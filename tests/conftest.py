@@ -16,3 +16,16 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run")
     zoo.train(tiny_config(), out=out)
     return out
+
+
+@pytest.fixture
+def hub(tmp_path, monkeypatch):
+    """A loopback Hub server the client talks to, with an empty cache and a token."""
+    from hubserver import HubServer
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_TOKEN", "test-token")
+    with HubServer(tmp_path / "hub") as server:
+        server.patch_client(monkeypatch)
+        yield server

@@ -8,7 +8,6 @@ import json
 import numpy as np
 import pytest
 import torch
-from hubserver import HubServer
 from huggingface_hub import constants
 from typer.testing import CliRunner
 
@@ -28,15 +27,6 @@ def tiny_pix2pix() -> zoo.Pipeline:
     pipe = assemble(config, state, "random weights", registry, device="cpu")
     pipe.provenance = {"source": "a test", "license": "mit"}
     return pipe
-
-
-@pytest.fixture
-def hub(tmp_path, monkeypatch):
-    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setenv("HF_TOKEN", "test-token")
-    with HubServer(tmp_path / "hub") as server:
-        server.patch_client(monkeypatch)
-        yield server
 
 
 def registry_naming(name: str, repo_id: str) -> Registry:

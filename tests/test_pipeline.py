@@ -132,8 +132,9 @@ def test_loading_is_strict_and_names_the_keys(trained_run, tmp_path):
     (folder / "model.safetensors").write_bytes(b"\x00" * 10)
     with pytest.raises(CheckpointError, match="corrupt or truncated"):
         zoo.load(folder)
+    (tmp_path / "empty").mkdir()
     with pytest.raises(ZooError, match="not a saved model, run or checkpoint folder"):
-        zoo.load(tmp_path)
+        zoo.load(tmp_path / "empty")
 
 
 def test_zoo_generate_translates_a_folder(trained_run, tmp_path):

@@ -157,7 +157,12 @@ def test_training_lowers_the_reconstruction_error_at_every_scale(run):
 
 def test_the_saved_model_holds_every_scale_the_noise_and_the_size(run, tmp_path):
     zoo.load(run).save_pretrained(tmp_path / "model")
-    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == ["README.md", "config.json", "model.safetensors"]
+    assert sorted(p.name for p in (tmp_path / "model").iterdir()) == [
+        "README.md",
+        "config.json",
+        "model.safetensors",
+        "provenance.json",  # how far the training got, for the card
+    ]
     assert json.loads((tmp_path / "model" / "config.json").read_text())["G"]["image_size"] == [30, 40]
     pipe = zoo.load(tmp_path / "model")
     g = pipe.nets["G"]

@@ -16,7 +16,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "zoo.api": ["export", "load", "make_config", "train"],
+    "zoo.api": ["export", "load", "make_config", "presets", "train"],
     "zoo.architecture": ["Architecture", "LRSchedule", "Phase"],
     "zoo.config": ["RunConfig"],
     "zoo.errors": ["CheckpointError", "ConfigError", "DataError", "NonFiniteLossError", "UnknownNameError", "ZooError"],

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from zoo.architecture import Preset
 from zoo.checkpoint import find_checkpoint
 from zoo.config import RunConfig, load_file, parse_overrides, resolve
 from zoo.errors import ConfigError
@@ -18,7 +19,7 @@ from zoo.loading import load
 from zoo.registry import Registry, get_registry
 from zoo.trainer import Trainer
 
-__all__ = ["export", "load", "make_config", "train"]
+__all__ = ["export", "load", "make_config", "presets", "train"]
 
 
 def make_config(
@@ -27,9 +28,11 @@ def make_config(
     config: str | Path | Mapping | None = None,
     overrides: Iterable[str] = (),
     registry: Registry | None = None,
+    preset: str | None = None,
 ) -> RunConfig:
-    """A run configuration: ``arch``'s defaults, then ``config`` (a file or dict), then
-    ``--set``-style ``overrides`` such as ``"G.ngf=32"``; ``data`` names the data set."""
+    """A run configuration: ``arch``'s defaults, then its ``preset`` (``quick``: see
+    :func:`presets`), then ``config`` (a file or dict), then ``--set``-style ``overrides`` such as
+    ``"G.ngf=32"``; ``data`` names the data set."""
     registry = registry or get_registry()
     layers: list[tuple[str, Mapping[str, Any]]] = []
     if config is not None:
@@ -37,6 +40,10 @@ def make_config(
         given = dict(config) if isinstance(config, Mapping) else load_file(config)
         arch = arch or given.get("arch")
         layers.append((source, {k: v for k, v in given.items() if k != "arch"}))
+    if preset is not None:
+        if not arch:
+            raise ConfigError(f"--preset {preset}: name the architecture too (--arch)")
+        layers.insert(0, (f"preset {preset}", _preset(arch, preset, registry).config()))
     if data:
         layers.append(("--data", {"data": {"name": data}}))
     overrides = list(overrides)
@@ -108,3 +115,19 @@ def _resumable(config: RunConfig | None, saved_path: Path, registry: Registry) -
             f"only the other train.* settings may change (or start a new run)"
         )
     return config
+
+
+def presets(arch: str, registry: Registry | None = None) -> dict[str, str]:
+    """The named presets of architecture ``arch`` (``zoo train --arch ARCH --preset NAME``), with
+    what each changes."""
+    entry = (registry or get_registry()).get("architecture", arch)
+    return {name: preset.summary for name, preset in entry.obj.presets.items()}
+
+
+def _preset(arch: str, name: str, registry: Registry) -> Preset:
+    entry = registry.get("architecture", arch)
+    found = {k.lower(): v for k, v in entry.obj.presets.items()}
+    if name.lower() not in found:
+        known = ", ".join(entry.obj.presets) or "none"
+        raise ConfigError(f"--preset {name}: {entry.name} has no such preset (it has: {known})")
+    return found[name.lower()]

@@ -9,7 +9,7 @@ knows nothing else about it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -55,6 +55,21 @@ class LRSchedule:
 
 
 @dataclass(frozen=True)
+class Preset:
+    """A named configuration layer over the recipe, under files and ``--set``: ``zoo train --arch
+    spade --preset quick``. ``layer`` may be a function, for a preset that depends on the machine
+    (a loss term kept only where its weights file is set, say); ``summary`` says what it changes
+    and is printed when a run starts from it."""
+
+    summary: str
+    layer: Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+
+    def config(self) -> Mapping[str, Any]:
+        """The layer itself."""
+        return self.layer() if callable(self.layer) else self.layer
+
+
+@dataclass(frozen=True)
 class Phase:
     """A stretch of training with its own trainable parameters, optimizers and schedule.
 
@@ -84,6 +99,9 @@ class Architecture(nn.Module):
     defaults: ClassVar[dict[str, Any]] = {}
     """The default run configuration: network, ``loss``, ``optim``, ``schedule``, ``data`` and
     ``train`` sections, completed from the factories' signatures."""
+    presets: ClassVar[dict[str, Preset]] = {}
+    """Named layers over the recipe (``quick``: a run that finishes on a laptop's CPU in minutes);
+    the papers' configurations stay the defaults."""
     data_defaults: ClassVar[dict[str, dict[str, Any]]] = {}
     """Sections the recipe changes for a data set, by its registered name, as the official
     code's per-data-set defaults do; applied over :attr:`defaults`, under any file or ``--set``."""
@@ -223,9 +241,14 @@ class Architecture(nn.Module):
         """The real image the generator's output is compared with."""
         return batch["target"]
 
-    def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> list[torch.Tensor]:
-        """Images in [-1, 1] shown side by side in sample grids (one column each)."""
-        return [batch["input"], outputs["fake"], self.real(batch)]
+    def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Images in [-1, 1] shown side by side in sample grids, one column each, by title."""
+        return {"input": batch["input"], "output": outputs["fake"], "target": self.real(batch)}
+
+    def phase_cost(self, phase: Phase) -> float:
+        """The relative time of one iteration of ``phase`` (any unit: only ratios between phases
+        count), for the run's projected duration; every phase alike by default."""
+        return 1.0
 
     def net_state(self, names: Iterable[str] | None = None) -> dict[str, torch.Tensor]:
         """Weights of the named networks (all by default) as ``{"G.key": tensor}``."""

@@ -54,9 +54,16 @@ class TrainSettings(Settings):
     max_iterations: Positive | None = None
     """Stop after this many iterations in total, leaving the schedule unchanged (for trials)."""
     checkpoint_every: Positive = 1000
+    checkpoint_minutes: Annotated[float, Field(gt=0)] | None = 30.0
+    """Also checkpoint when this much time has passed since the last one (None: by iterations only)."""
     keep_checkpoints: Positive = 3
+    final: Literal["checkpoint", "weights"] = "checkpoint"
+    """What a finished run keeps besides ``model/`` (its inference weights, always written at the
+    end): its last checkpoints (``checkpoint``: it can be resumed and trained further), or only
+    ``model/`` (``weights``: a fraction of the size, the checkpoints removed)."""
     log_every: Positive = 10
     sample_every: Positive = 500
+    """Sample grids every this many iterations, and also at step 0 and at the first checkpoint."""
     num_samples: Positive = 4
     tensorboard: bool = True
     progress: bool = True

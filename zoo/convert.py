@@ -92,7 +92,8 @@ def convert(
     or deliberately ignored, and every zoo key must be filled. ``like`` names a registered
     pretrained model whose configuration fills in what the files do not tell."""
     registry = registry or get_registry()
-    arch_cls = registry.get("architecture", arch).obj
+    entry = registry.get("architecture", arch)
+    arch, arch_cls = entry.name, entry.obj  # the registered spelling: --arch SPADE is spade
     importer: Importer | None = getattr(arch_cls, "importer", None)
     if importer is None:
         raise ZooError(f"architecture {arch!r} has no importer for official checkpoints")

@@ -73,14 +73,21 @@ def read_ids(path: Path) -> np.ndarray:
     try:
         with Image.open(path) as image:
             image.load()
-            if image.mode not in ID_MODES:
-                raise DataError(
-                    f"{path}: a label or instance map must be a single-channel 8- or 16-bit image of ids, got a "
-                    f"{image.mode} image; convert colours to ids first"
-                )
-            return np.asarray(image).astype(np.int64)
+            mode, ids = image.mode, np.asarray(image) if image.mode in ID_MODES else None
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as exc:
         raise DataError(f"{path}: not a readable image ({exc}); replace or remove the file") from None
+    if ids is None:  # outside the try: a readable image of the wrong kind is not a broken file
+        raise DataError(not_an_id_map(str(path), f"mode {mode}"))
+    return ids.astype(np.int64)
+
+
+def not_an_id_map(what: str, got: str) -> str:
+    """The one-line error for a colour (or otherwise multi-channel) image ``what`` given as a
+    label or instance map; ``got`` says what it is (``mode RGB``)."""
+    return (
+        f"{what}: a label or instance map must be a single-channel 8- or 16-bit image of class ids, got {got}; "
+        f"convert its colours to ids first (a data set's colour rendering of its classes is not its id map)"
+    )
 
 
 def check_all(paths: Iterable[Path], check: Callable[[Path], T] = check_image, what: str = "images") -> dict[Path, T]:

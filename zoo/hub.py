@@ -77,7 +77,8 @@ def download(
             f"then log in with that account (`hf auth login`, or set HF_TOKEN)"
         ) from None
     except RepositoryNotFoundError:
-        raise ZooError(f"{what}: {_not_found(repo_id, what, token, constants.ENDPOINT)}") from None
+        message = f"{what}: {_not_found(repo_id, what, token, constants.ENDPOINT)}"
+        raise RepositoryMissing(message, repo_id, constants.ENDPOINT) from None
     except (EntryNotFoundError, HfHubHTTPError, OSError) as exc:
         raise ZooError(f"{what}: could not fetch {repo_id}{_at(revision)} from {constants.ENDPOINT}: {exc}") from None
     return Path(folder)
@@ -97,12 +98,30 @@ def resolve(name: str, revision: str | None, registry: Registry, **options: Any)
         ) from None
     try:
         return download(entry.repo_id, revision or entry.revision, what=name, **options)
-    except ZooError as exc:
-        raise ZooError(
-            f"{exc}.\nThe registered model {name} lives at {entry.repo_id}; zoo does not host the official "
-            f"weights: convert them (`zoo convert FILES --arch {entry.arch} --like {name} --out DIR`) and push "
-            f"them (`zoo push DIR {entry.repo_id}`), or zoo.load(DIR)"
-        ) from None
+    except RepositoryMissing as missing:
+        if not entry.source:  # weights of the plugin's own making: nothing to convert
+            raise
+        where = f"{name}: {missing.repo_id} is not on {missing.endpoint}"
+        raise ZooError(where + convert_yourself(name, entry)) from None
+
+
+class RepositoryMissing(ZooError):
+    """No repository of that id on the Hub that the caller can see."""
+
+    def __init__(self, message: str, repo_id: str, endpoint: str):
+        super().__init__(message)
+        self.repo_id, self.endpoint = repo_id, endpoint
+
+
+def convert_yourself(name: str, entry: Any) -> str:
+    """How to have a registered model of converted official weights without its Hub copy: convert
+    the official files, then load the folder, or push it to a repository of one's own."""
+    files = f" (FILES: {entry.files})" if entry.files else ""
+    return (
+        f", so convert the official weights yourself{files}: zoo convert FILES --arch {entry.arch} --like {name} "
+        f"--out DIR, then zoo.load('DIR'), or push DIR to your own namespace (zoo push DIR YOUR_NAME/{name}) and "
+        f"zoo.load('YOUR_NAME/{name}')"
+    )
 
 
 def _not_found(repo_id: str, what: str, token: str | bool | None, endpoint: str) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from zoo.data import ID_MODES, read_ids, read_image, to_mode
+from zoo.data import ID_MODES, not_an_id_map, read_ids, read_image, to_mode
 from zoo.errors import ZooError
 
 OutputType = Literal["pil", "np", "pt"]
@@ -113,9 +113,11 @@ def to_id_batch(maps: Any) -> tuple[torch.Tensor, bool]:
         maps = read_ids(Path(maps))
     if isinstance(maps, Image.Image):
         if maps.mode not in ID_MODES:
-            raise ZooError(f"a label or instance map is a single-channel image of ids, not a {maps.mode} image")
+            raise ZooError(not_an_id_map("the image", f"mode {maps.mode}"))
         maps = np.asarray(maps)
     if isinstance(maps, np.ndarray):
+        if maps.ndim == 3 and maps.shape[-1] in (3, 4) and maps.shape[0] > 4:  # HWC colours, not N maps of width 3
+            raise ZooError(not_an_id_map("the array", f"HWC colours of shape {maps.shape}"))
         if maps.dtype.kind not in "iu":
             raise ZooError(f"label and instance maps hold integer ids, got an array of {maps.dtype}")
         maps = torch.from_numpy(maps.astype(np.int64))

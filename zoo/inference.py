@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import save_file
 from torch import nn
 
 from zoo.config import RunConfig
 from zoo.errors import ZooError
-from zoo.files import write_atomic
+from zoo.files import save_weights, write_atomic
 from zoo.graph import GraphInput, GraphRuntime, GraphSpec
 from zoo.images import ImageInput, OutputType, from_batch, to_batch
 from zoo.registry import Registry
@@ -53,6 +52,9 @@ class InferencePipeline:
         self.nets.to(self.device)
         self.registry: Registry | None = None
         """The registry the model was built from; what it saves, exports or pushes later uses it."""
+        self.checkpoint: Path | None = None
+        """The training checkpoint folder the weights were read from, if any (its card tells how
+        far the training got)."""
 
     # --- what a family implements ------------------------------------------------------------
     def generate(self, x: torch.Tensor) -> torch.Tensor:
@@ -61,6 +63,9 @@ class InferencePipeline:
 
     usage: str = 'image = pipe("input.png")'
     """How the family's pipeline is called, for model cards."""
+    takes_images: bool = True
+    """Whether ``pipe(image)`` translates an input image (``zoo generate`` runs it over files);
+    False for a family whose call makes images from noise alone."""
     graph_needs: tuple[str, ...] = ()
     """Inference networks besides ``G`` that every call needs, so an exported graph of ``G``
     alone cannot stand in for the model (pix2pixHD's instance-feature encoder)."""
@@ -105,6 +110,6 @@ class InferencePipeline:
         else:
             write_atomic(folder / CONFIG_NAME, json.dumps(config, indent=2))
         state = {key: value.detach().contiguous().cpu() for key, value in self.nets.state_dict().items()}
-        save_file(state, str(folder / WEIGHTS_NAME), metadata={"format": "pt", "arch": self.config.arch})
+        save_weights(folder / WEIGHTS_NAME, state, metadata={"format": "pt", "arch": self.config.arch})
         if self.provenance:
             (folder / PROVENANCE_NAME).write_text(json.dumps(self.provenance, indent=2))

@@ -189,8 +189,9 @@ class LabelMapArchitecture(Architecture):
     def discriminate(self, batch: Mapping[str, Any], image: torch.Tensor) -> DiscriminatorOutput:
         return self.net("D")(torch.cat([batch["condition"], image], 1))
 
-    def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> list[torch.Tensor]:
-        return [colorize(batch["label"], self.encoding.spec.label_nc), outputs["fake"], batch["target"]]
+    def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        label = colorize(batch["label"], self.encoding.spec.label_nc)
+        return {"label map": label, "output": outputs["fake"], "target": batch["target"]}
 
 
 class Prepared(NamedTuple):

@@ -10,11 +10,12 @@ from typing import Any
 import torch
 
 from zoo import hub
-from zoo.checkpoint import META_NAME, Checkpoint, find_checkpoint
+from zoo.checkpoint import FINAL_NAME, META_NAME, Checkpoint, find_checkpoint
 from zoo.errors import ZooError
 from zoo.inference import CONFIG_NAME, InferencePipeline
+from zoo.progress import checkpoint_progress
 from zoo.registry import Entry, Registry, get_registry
-from zoo.saved import SAVED_FILES, assemble, from_folder, read_config
+from zoo.saved import SAVED_FILES, from_folder, read_config, training_pipeline
 
 
 def load(
@@ -45,6 +46,8 @@ def load(
         return _artifact(folder, device, registry)
     if (folder / "checkpoints").is_dir() or (folder / META_NAME).is_file():
         return from_checkpoint(find_checkpoint(folder), registry, device)
+    if (folder / FINAL_NAME / CONFIG_NAME).is_file():  # a finished run that kept only its model
+        return from_folder(folder / FINAL_NAME, registry, device=device)
     if not (folder / CONFIG_NAME).is_file():
         raise ZooError(
             f"{name_or_path}: not a saved model, run or checkpoint folder (no {CONFIG_NAME}); "
@@ -58,11 +61,10 @@ def from_checkpoint(
 ) -> InferencePipeline:
     """The pipeline of a training checkpoint: its inference networks as they were in its phase."""
     config = read_config(checkpoint.path / CONFIG_NAME, registry)
-    arch_cls = registry.get("architecture", config.arch).obj
-    config = arch_cls.checkpoint_config(config, checkpoint.phase_name)
-    names = arch_cls.inference_networks(config)
-    state = {k: v for k, v in checkpoint.weights().items() if k.split(".", 1)[0] in names}
-    return assemble(config, state, checkpoint.path, registry, device)
+    pipeline = training_pipeline(config, checkpoint.phase_name, checkpoint.weights(), checkpoint.path, registry, device)
+    pipeline.checkpoint = checkpoint.path
+    pipeline.provenance["training"] = checkpoint_progress(checkpoint)  # kept when it is saved or pushed
+    return pipeline
 
 
 def artifact_needs(artifact: str, registry: Registry) -> list[str]:

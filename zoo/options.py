@@ -40,8 +40,41 @@ def typed(where: str, annotation: Any, value: Any) -> Any:
     except ValidationError as exc:
         raise ConfigError(f"{where}={value!r}: {first_error(exc)}") from None
     if isinstance(value, bool) and not isinstance(result, bool):  # true/false must not become 1/0
-        raise ConfigError(f"{where}={value!r}: expected {getattr(annotation, '__name__', annotation)}, not a boolean")
+        raise ConfigError(f"{where}={value!r}: expected {type_name(annotation)}, not a boolean")
     return result
+
+
+def bounded(param: inspect.Parameter) -> Any:
+    """``param``'s type hint, and for an ``int`` without a bound of its own the one its default
+    implies: a count or size (default 1 or more) must be at least 1, an index or offset (default
+    0) at least 0, so ``G.ngf=-8`` fails as it is set instead of deep in the network. A factory
+    declares another range itself: ``Annotated[int, Field(ge=0)]``. A negative default (or none)
+    implies nothing."""
+    annotation, default = param.annotation, param.default
+    base, marks = (
+        (get_args(annotation)[0], get_args(annotation)[1:]) if get_origin(annotation) is Annotated else (annotation, ())
+    )
+    if base is not int or type(default) is not int or default < 0 or any(_has_bound(mark) for mark in marks):
+        return annotation
+    try:
+        return _at_least(annotation, min(default, 1))
+    except TypeError:  # an unhashable hint
+        return _at_least.__wrapped__(annotation, min(default, 1))
+
+
+_BOUNDS = ("ge", "gt", "le", "lt")
+
+
+def _has_bound(mark: Any) -> bool:
+    """Whether an ``Annotated`` entry (a pydantic ``Field``, an annotated-types ``Ge``...) sets a range."""
+    return any(getattr(m, b, None) is not None for m in (mark, *getattr(mark, "metadata", ())) for b in _BOUNDS)
+
+
+@cache
+def _at_least(annotation: Any, low: int) -> Any:
+    import annotated_types
+
+    return Annotated[annotation, annotated_types.Ge(low)]
 
 
 def typed_options(
@@ -52,7 +85,7 @@ def typed_options(
     options = {}
     for name, param in params.items():
         if name in given:
-            options[name] = typed(f"{where}.{name}", param.annotation, given[name])
+            options[name] = typed(f"{where}.{name}", bounded(param), given[name])
         elif not fill:
             continue
         elif param.default is not inspect.Parameter.empty:

@@ -25,4 +25,7 @@ class PretrainedModel:
     license: str | None = None
     summary: str = ""
     source: str = ""
-    """Where the weights come from (the official release they were converted from)."""
+    """Where the weights come from (the official release they were converted from); a name with
+    a source that cannot be fetched says how to convert that release with ``zoo convert``."""
+    files: str = ""
+    """The official files to convert (``zoo convert FILES --like NAME``) and where they are found."""

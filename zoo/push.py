@@ -13,7 +13,7 @@ from typing import Any
 from zoo.config import portable
 from zoo.exporting.export import artifact_files, export_pipeline
 from zoo.inference import PROVENANCE_NAME, InferencePipeline
-from zoo.model_cards import model_card, write_samples
+from zoo.model_cards import model_card, render_samples
 from zoo.registry import Registry
 
 STALE = ["samples.png", "bench.json", PROVENANCE_NAME]
@@ -56,13 +56,15 @@ def push(
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         pipeline.save(folder, config=portable(pipeline.config.to_dict()))
+        card = {"no_samples": "No samples were published with this model (it was pushed with samples=0)."}
         if samples:
-            write_samples(pipeline, folder / "samples.png", registry, samples)
+            card["no_samples"] = render_samples(pipeline, folder / "samples.png", registry, samples) or ""
         for format in exports:
             publish_export(pipeline, format, registry, folder)
         if bench is not None:
             shutil.copyfile(bench, folder / "bench.json")
-        model_card(pipeline, registry, folder, repo_id, **(model_card_kwargs or {})).save(folder / "README.md")
+        card |= model_card_kwargs or {}
+        model_card(pipeline, registry, folder, repo_id, **card).save(folder / "README.md")
         info = api.upload_folder(
             repo_id=repo_id,
             folder_path=folder,

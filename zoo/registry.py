@@ -42,11 +42,19 @@ class Entry:
 
     @property
     def summary(self) -> str:
-        """A component's own ``summary``, else the first sentence of its docstring."""
+        """A component's own ``summary`` (a ``typer.Typer`` command group's ``help``), else the
+        first sentence of its docstring; an instance's class docstring (Typer's own) is no summary."""
         own = getattr(self.obj, "summary", None)
         if isinstance(own, str) and own:
             return own
-        doc = (inspect.getdoc(self.obj) or "").strip().replace("``", "")
+        help = getattr(getattr(self.obj, "info", None), "help", None)  # typer.Typer(help=...)
+        if isinstance(help, str) and help.strip():
+            return help.strip()
+        obj = self.obj
+        described = inspect.isclass(obj) or inspect.isroutine(obj) or inspect.ismodule(obj)
+        if not described and getattr(obj, "__doc__", None) == getattr(type(obj), "__doc__", None):
+            return ""
+        doc = (inspect.getdoc(obj) or "").strip().replace("``", "")
         return re.split(r"(?<=\.)\s|\n\n", doc, maxsplit=1)[0].replace("\n", " ") if doc else ""
 
     def options(self) -> dict[str, inspect.Parameter]:

@@ -108,3 +108,20 @@ def load_strict(module: nn.Module, state: dict[str, torch.Tensor], source: Path 
 def _keys(keys: list[str], limit: int = 8) -> str:
     shown = ", ".join(keys[:limit])
     return shown + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
+
+
+def training_pipeline(
+    config: RunConfig,
+    phase_name: str,
+    weights: dict[str, torch.Tensor],
+    source: Path | str,
+    registry: Registry,
+    device: str | torch.device | None = None,
+) -> InferencePipeline:
+    """The inference pipeline of a training state (a checkpoint's, or a finished run's): its
+    inference networks as they were in phase ``phase_name``."""
+    arch_cls = registry.get("architecture", config.arch).obj
+    config = arch_cls.checkpoint_config(config, phase_name)
+    names = arch_cls.inference_networks(config)
+    state = {k: v for k, v in weights.items() if k.split(".", 1)[0] in names}
+    return assemble(config, state, source, registry, device)

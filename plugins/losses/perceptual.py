@@ -18,6 +18,12 @@ SLICES = ((0, 2), (2, 7), (7, 12), (12, 21), (21, 30))
 LAYER_WEIGHTS = (1 / 32, 1 / 16, 1 / 8, 1 / 4, 1.0)
 
 
+def weight_if_available(weight: float) -> float:
+    """``weight`` where the VGG19 weights are named by ``ZOO_VGG19_WEIGHTS``, else 0 (a term of
+    weight 0 is never built): for presets that must start on a machine without the weights."""
+    return weight if os.environ.get(WEIGHTS_ENV) else 0.0
+
+
 class VGGLoss(LossTerm):
     """L1 between VGG19 features of fake and real images at relu1_1..relu5_1, weighted 1/32..1,
     on images in [-1, 1] as the official codes feed them.

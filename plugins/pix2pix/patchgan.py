@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import torch
+from pydantic import Field
 from torch import nn
 
 from zoo.nn import NormName, norm_layer
@@ -16,7 +19,9 @@ class NLayerDiscriminator(nn.Module):
     receptive field.
     """
 
-    def __init__(self, input_nc: int = 6, ndf: int = 64, n_layers: int = 3, norm: NormName = "batch"):
+    def __init__(
+        self, input_nc: int = 6, ndf: int = 64, n_layers: Annotated[int, Field(ge=0)] = 3, norm: NormName = "batch"
+    ):
         super().__init__()
         make_norm, bias = norm_layer(norm), uses_bias(norm)
 

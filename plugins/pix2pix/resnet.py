@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import torch
+from pydantic import Field
 from torch import nn
 
 from zoo.nn import NormName, norm_layer
@@ -53,9 +54,9 @@ class ResnetGenerator(nn.Module):
         ngf: int = 64,
         norm: NormName = "batch",
         use_dropout: bool = True,
-        n_blocks: int = 9,
+        n_blocks: Annotated[int, Field(ge=0)] = 9,
         padding: PaddingName = "reflect",
-        n_downsampling: int = 2,
+        n_downsampling: Annotated[int, Field(ge=0)] = 2,
         bias: bool | None = None,
     ):
         super().__init__()

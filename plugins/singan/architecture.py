@@ -15,14 +15,14 @@ from pydantic import Field
 from torch import nn
 from torch.utils.data import Dataset
 
-from zoo.architecture import Architecture, DiscriminatorOutput, LRSchedule, Phase
+from zoo.architecture import Architecture, DiscriminatorOutput, LRSchedule, Phase, Preset
 from zoo.config import Count, Positive, RunConfig, Settings
 from zoo.errors import ConfigError, DataError
 from zoo.registry import Registry
 
 from .convert import import_official
 from .pipeline import SinGANPipeline
-from .pyramid import pyramid
+from .pyramid import channels, pyramid
 
 
 class SinGANOptions(Settings):
@@ -67,6 +67,20 @@ class SinGAN(Architecture):
         "data": {"name": "single-image"},
         "train": {"sample_every": 500, "checkpoint_every": 500, "num_samples": 1},
     }
+    presets = {
+        "quick": Preset(
+            summary=(
+                "the training image at 80 pixels on its long side instead of 250 (5 scales for the balloons "
+                "instead of 9), every scale 32 channels wide (max_nfc=32), 100 iterations per scale (decay at "
+                "80) instead of 2000, a sample grid every 50 iterations: about 10 minutes on 2 CPU cores"
+            ),
+            layer={
+                "G": {"max_size": 80, "max_nfc": 32},
+                "schedule": {"iterations": 100, "decay_at": 80},
+                "train": {"sample_every": 50, "checkpoint_every": 100},
+            },
+        )
+    }
 
     @classmethod
     def fill(cls, config: RunConfig, registry: Registry) -> dict[str, dict[str, Any]]:
@@ -109,6 +123,17 @@ class SinGAN(Architecture):
             Phase(f"scale {i}", s.iterations, "iteration", steps, schedule, share_forward=False, options={"scale": i})
             for i in range(len(self.nets["G"]))
         ]
+
+    def phase_cost(self, phase: Phase) -> float:
+        """An iteration at scale i costs about its pixels times its width squared (the convolutions)
+        at its own scale, plus the forward passes through the frozen scales below."""
+        g, i = self.nets["G"], phase.options["scale"]
+        nfc = self.config.nets["G"].options
+
+        def work(k: int) -> float:
+            return g.sizes[k][0] * g.sizes[k][1] * channels(k, nfc["nfc"], nfc["max_nfc"]) ** 2
+
+        return work(i) + sum(work(k) for k in range(i)) / 3  # below: forward only, no backward
 
     def build_phase(self, phase: Phase) -> None:
         self.scale = phase.options["scale"]
@@ -187,5 +212,5 @@ class SinGAN(Architecture):
     def real(self, batch: Mapping[str, Any]) -> torch.Tensor:
         return batch["real"]
 
-    def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> list[torch.Tensor]:
-        return [outputs["fake"], batch["real"]]
+    def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {"sample": outputs["fake"], "training image": batch["real"]}

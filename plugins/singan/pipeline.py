@@ -31,6 +31,8 @@ class SinGANPipeline(Pipeline):
     more of it, a high one keeps more.
     """
 
+    takes_images = False  # pipe(n) samples; the image-guided applications have methods of their own
+
     usage = "samples = pipe.sample(4, scale_w=1.5)  # also super_resolve, paint_to_image, edit, harmonize, animate"
 
     def __call__(self, n: int = 1, **options: Any) -> Any:

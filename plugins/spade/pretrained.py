@@ -1,6 +1,7 @@
 """The released SPADE models, by name. Their weights are NVIDIA's, under CC BY-NC-SA 4.0; zoo
-does not download them from NVIDIA: convert the official checkpoint (``zoo convert --arch spade
---like NAME``) and push it to the Hub repository named here, or point ``zoo.load`` at your copy."""
+does not download them from NVIDIA: convert the official checkpoint (``zoo convert FILES --arch
+spade --like NAME --out DIR``), then load the folder (``zoo.load(DIR)``) or push it to a Hub
+repository of your own (``zoo push DIR YOUR_NAME/NAME``) and load that."""
 
 from __future__ import annotations
 
@@ -11,8 +12,16 @@ SOURCE = "NVlabs/SPADE released checkpoints (checkpoints.tar.gz), imported with 
 
 
 def _model(name: str, summary: str, config: dict) -> PretrainedModel:
+    folder = {"spade-cityscapes": "cityscapes", "spade-ade20k": "ade20k", "spade-coco-stuff": "coco"}[name]
+    files = f"{folder}_pretrained/latest_net_G.pth of NVIDIA's checkpoints.tar.gz, linked from github.com/NVlabs/SPADE"
     return PretrainedModel(
-        repo_id=f"zoo-gan/{name}", arch="spade", config=config, license=LICENSE, summary=summary, source=SOURCE
+        repo_id=f"zoo-gan/{name}",
+        arch="spade",
+        config=config,
+        license=LICENSE,
+        summary=summary,
+        source=SOURCE,
+        files=files,
     )
 
 

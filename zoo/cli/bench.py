@@ -49,6 +49,8 @@ def bench_command(
         f"median of {repeats} runs after {warmup} warm-up"
     )
     Console().print(table(rows, title))
+    for line in reasons(rows):  # under the table, where a long reason is one line, not a column of words
+        typer.echo(line)
     if json_path is not None:
         setup = {"model": str(model), "arch": pipeline.config.arch, "repeats": repeats, "warmup": warmup}
         record = {**setup, "date": time.strftime("%Y-%m-%d"), "machine": machine(registry), "rows": rows}
@@ -69,9 +71,14 @@ def table(rows: list[dict[str, Any]], title: str) -> Any:
         if row["status"] == "ok":
             numbers = [f"{row['latency_ms']:.3g}", f"{row['throughput']:.3g}", f"{row['speedup']:.2f}x"]
             out.add_row(row["backend"], *numbers, f"{row['max_abs_error']:.1e}", "ok")
-        else:  # reasons are plain text, not rich markup ("[...]" in them is kept)
-            out.add_row(row["backend"], *["-"] * 4, Text(f"{row['status']}: {row['reason']}"))
+        else:  # the reason is told under the table (``reasons``)
+            out.add_row(row["backend"], *["-"] * 4, Text(row["status"]))
     return out
+
+
+def reasons(rows: list[dict[str, Any]]) -> list[str]:
+    """Why each backend that did not run was skipped or failed, one line each."""
+    return [f"{row['backend']}: {row['status']}, {row['reason']}" for row in rows if row["status"] != "ok"]
 
 
 def _size(text: str | None) -> tuple[int, int] | None:

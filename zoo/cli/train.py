@@ -13,6 +13,10 @@ from zoo.cli.app import app
 @app.command("train")
 def train_command(
     arch: Annotated[str | None, typer.Option("--arch", "-a", help="Architecture (`zoo list architecture`).")] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option("--preset", "-p", help="A preset of the architecture, e.g. quick (a run of minutes on a CPU)."),
+    ] = None,
     data: Annotated[
         str | None, typer.Option("--data", "-d", help="Data set (`zoo list dataset`); default: the recipe's.")
     ] = None,
@@ -34,13 +38,16 @@ def train_command(
     scenes for pix2pix), so `zoo train --arch pix2pix` runs as it is."""
     import yaml
 
-    from zoo.api import make_config, train
+    from zoo.api import make_config, presets, train
     from zoo.checkpoint import find_checkpoint
     from zoo.inference import CONFIG_NAME
 
     if resume is not None and config is None and arch is None:
         config = find_checkpoint(resume).path / CONFIG_NAME  # continue with the run's own configuration
-    cfg = make_config(arch, data, config, overrides or [])
+    cfg = make_config(arch, data, config, overrides or [], preset=preset)
+    if preset is not None and not print_config:
+        summaries = {name.lower(): summary for name, summary in presets(cfg.arch).items()}
+        typer.echo(f"preset {preset}: {summaries[preset.lower()]}", err=True)
     if print_config:
         typer.echo(yaml.safe_dump(cfg.to_dict(), sort_keys=False), nl=False)
         return

@@ -14,6 +14,7 @@ from typing import Any
 
 from zoo.errors import ZooError
 from zoo.exporting.exporter import Exporter, ExportError, ExportReport, VerificationError
+from zoo.files import NO_SPACE, NOT_PERMITTED, READ_ONLY, WriteError, writable, write_error, write_failure
 from zoo.inference import InferencePipeline
 from zoo.registry import Registry
 
@@ -38,15 +39,43 @@ def export_pipeline(
     if pipeline.exported:
         raise ExportError("this model is already an exported graph: export the PyTorch model it came from")
     target = Path(out) if out is not None else Path(folder) / exporter.artifact_name()
+    what = f"the {entry.name} export {target.name} into {target.parent}"
+    writable(target.parent, what, ELSEWHERE, kind=ExportWriteError)  # before minutes of exporting
     try:
-        report = exporter.export(pipeline, target, registry)
-    except VerificationError as failed:
-        failed.report.format = entry.name
-        failed.report.save()
-        raise
-    report.format = entry.name
-    report.save()
+        try:
+            report = exporter.export(pipeline, target, registry)
+        except VerificationError as failed:
+            failed.report.format = entry.name
+            failed.report.save()
+            raise
+        report.format = entry.name
+        report.save()
+    except (OSError, RuntimeError) as exc:
+        error = None if isinstance(exc, ZooError) else _write_error(exc, target.parent, what)
+        if error is None:
+            raise
+        raise error from exc
     return report
+
+
+class ExportWriteError(ExportError, WriteError):
+    """An export that could not be written (a read-only or full folder); the message says where
+    to write it instead."""
+
+
+ELSEWHERE = "export elsewhere: zoo export MODEL --out PATH (zoo.export(..., out=PATH))"
+
+
+def _write_error(exc: OSError | RuntimeError, folder: Path, what: str) -> WriteError | None:
+    """One line for an export whose files could not be written into ``folder``; None for other
+    errors (a data set that cannot be read for calibration, say)."""
+    failure = write_failure(exc, folder)
+    if failure is None or failure[1] not in (*NO_SPACE, *READ_ONLY, *NOT_PERMITTED):
+        return None
+    filename = getattr(exc, "filename", None)
+    if failure[1] in NOT_PERMITTED and filename and not Path(filename).resolve().is_relative_to(folder.resolve()):
+        return None  # a file read elsewhere
+    return write_error(exc, folder, what, ELSEWHERE, f"free space there or {ELSEWHERE}", kind=ExportWriteError)
 
 
 def default_format(registry: Registry) -> str:

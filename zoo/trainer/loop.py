@@ -11,9 +11,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import random
+import shutil
 import signal
 import sys
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,15 +27,16 @@ import torch
 from torch import nn
 
 from zoo.architecture import Architecture, Phase
-from zoo.checkpoint import Checkpoint, CheckpointStore, Position, find_checkpoint
+from zoo.checkpoint import FINAL_NAME, Checkpoint, CheckpointStore, Position, find_checkpoint
 from zoo.config import RunConfig
 from zoo.data import to_device
 from zoo.errors import ConfigError, NonFiniteLossError, ZooError
+from zoo.files import writable
 from zoo.inference import best_device
 from zoo.loss import Forward, LossTerm, StepState
 from zoo.nn.norm import SyncBatchNorm2d, synchronize
 from zoo.registry import Registry, get_registry
-from zoo.saved import load_strict
+from zoo.saved import load_strict, training_pipeline
 from zoo.trainer.distributed import World
 from zoo.trainer.loader import Batches
 from zoo.trainer.monitor import Monitor, truncate_metrics
@@ -77,6 +80,8 @@ class _Session:
     last: Path | None = None
     global_step: int = 0
     stopped: bool = False
+    sampled_checkpoint: bool = False
+    """Whether the session's first checkpoint came with a sample grid."""
 
 
 class Trainer:
@@ -98,6 +103,10 @@ class Trainer:
         self.resume = Path(resume) if resume else None
         self.losses = self._build_losses()
         self._stop_requested = False
+        self._saving = False
+        self._progress: _Session | None = None
+        self._schedule: list[int] = []
+        self._saved_at = time.monotonic()
         self._said_unsynchronized = False
         if self.settings.precision == "fp16" and self.device.type != "cuda":
             raise ConfigError("train.precision=fp16 needs a CUDA device; use bf16 (or amp) on the CPU")
@@ -136,10 +145,20 @@ class Trainer:
             samples,
             last=checkpoint.path if checkpoint else None,
             global_step=position.global_step,
+            sampled_checkpoint=checkpoint is not None,
         )
         session.monitor.message(
             f"training {self.config.arch} on {self.device} x {world.world_size} process(es) in {self.run_dir}"
         )
+        self._schedule = [_iterations(phase, batches, settings.accumulate) for phase in phases]
+        session.monitor.plan(
+            self._schedule,
+            [model.phase_cost(phase) for phase in phases],
+            position.global_step,
+        )
+        self._progress = session
+        if checkpoint is None:
+            self._sample(session, 0)  # what the untrained model makes, to compare with
         run: PhaseRun | None = None
         try:
             for index in range(position.phase, len(phases)):
@@ -154,16 +173,18 @@ class Trainer:
                     run.load_state_dict(state)
                     _set_rng_state(state["rng"], world)
                 session.monitor.start_phase(
-                    f"{run.phase.name} ({index + 1}/{len(phases)})", run.length, position.iteration if resumed else 0
+                    f"{run.phase.name} ({index + 1}/{len(phases)})",
+                    run.length,
+                    position.iteration if resumed else 0,
+                    index,
                 )
                 position = self._train_phase(session, run, index, position if resumed else None)
                 if session.stopped:
                     break
             self._sample(session, position.global_step)
-            if session.stopped:
-                session.monitor.message(
-                    f"stopped at step {position.global_step}; continue with --resume {self.run_dir}"
-                )
+            session.monitor.message(self._ending(session, position))
+            if position.finished and self.world.is_main:
+                self._final_save(session)
             return session.last
         finally:
             session.monitor.close()
@@ -177,6 +198,9 @@ class Trainer:
                 model.build_phase(phase)
             model.to(self.device)
             load_strict(model.nets, checkpoint.weights(), checkpoint.path)
+        if self.world.is_main:  # before anything is written: one line, not a traceback mid-way
+            elsewhere = f"zoo train --resume {self.resume} --out NEW" if self.resume else "zoo train --out NEW"
+            writable(self.run_dir, "the run's config, metrics and checkpoints", f"use another folder: {elsewhere}")
         if self.world.is_main and not (self.run_dir / "config.yaml").is_file():
             self.run_dir.mkdir(parents=True, exist_ok=True)
             self.config.save(self.run_dir / "config.yaml")
@@ -211,8 +235,12 @@ class Trainer:
             phase_done = iteration + 1 == run.length
             if phase_done and last_phase:
                 position = self._finish(session, run, position)
-            elif session.stopped or phase_done or position.global_step % settings.checkpoint_every == 0:
+            elif session.stopped or phase_done or self._checkpoint_due(position):
                 session.last = self._save(session.model, run, position)
+            if session.last is not None and not session.sampled_checkpoint:
+                session.sampled_checkpoint = True  # the first checkpoint comes with a grid
+                if position.global_step % settings.sample_every:
+                    self._sample(session, position.global_step)
             if session.stopped:
                 break
         return position
@@ -275,7 +303,7 @@ class Trainer:
     def _phase_run(self, model: Architecture, phase: Phase, batches: Batches, previous: PhaseRun | None) -> PhaseRun:
         """Optimizers over the groups the phase steps (everything else frozen): fresh, except the
         per-parameter state of the groups the phase carries over from ``previous``."""
-        per_unit = max(1, batches.per_epoch // self.settings.accumulate) if phase.unit == "epoch" else 1
+        per_unit = _per_unit(phase, batches, self.settings.accumulate)
         groups = list(dict.fromkeys(group for group, _ in phase.steps))
         missing = [g for g in groups if g not in self.config.optim]
         if missing:
@@ -386,24 +414,67 @@ class Trainer:
         limit = self.settings.max_iterations
         return self.world.any(self._stop_requested or (limit is not None and position.global_step >= limit))
 
+    def _checkpoint_due(self, position: Position) -> bool:
+        """Every ``checkpoint_every`` iterations, or ``checkpoint_minutes`` after the last save
+        (decided together by all processes, whose clocks differ)."""
+        minutes = self.settings.checkpoint_minutes
+        late = minutes is not None and time.monotonic() - self._saved_at >= 60 * minutes
+        return position.global_step % self.settings.checkpoint_every == 0 or self.world.any(late)
+
+    def _ending(self, session: _Session, position: Position) -> str:
+        """The last line of a run: where it stopped, and the command that continues it."""
+        step, limit = position.global_step, self.settings.max_iterations
+        if position.finished:
+            return f"finished at step {step}; the model is in {self.run_dir / FINAL_NAME}"
+        if self._stop_requested:
+            return f"stopped at step {step}; continue with: zoo train --resume {self.run_dir}"
+        return (
+            f"reached train.max_iterations={limit} at step {step} of {session.monitor.schedule_total()}; "
+            f"to continue: zoo train --resume {self.run_dir} --set train.max_iterations=N (more than {step}, "
+            f"or null for the whole schedule)"
+        )
+
     @contextlib.contextmanager
     def _stop_signals(self) -> Iterator[None]:
-        """Ctrl-C or SIGTERM finishes the iteration, saves a checkpoint and stops; a second one aborts."""
+        """Ctrl-C, SIGTERM or SIGHUP (the terminal closed) finishes the iteration, saves a
+        checkpoint and stops, saying so at once; a second one aborts, saying what is lost."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
 
         def request(signum: int, frame: Any) -> None:
             if self._stop_requested:
+                _say(self._abort_message())
                 raise KeyboardInterrupt
             self._stop_requested = True
+            if self.world.is_main:
+                _say(
+                    f"{signal.Signals(signum).name}: stopping after this iteration and saving a checkpoint... "
+                    f"(Ctrl-C again to abort without saving)"
+                )
 
-        previous = {sig: signal.signal(sig, request) for sig in (signal.SIGINT, signal.SIGTERM)}
+        names = ("SIGINT", "SIGTERM", "SIGHUP")
+        signals = [getattr(signal, name) for name in names if hasattr(signal, name)]
+        previous = {sig: signal.signal(sig, request) for sig in signals}
         try:
             yield
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+    def _abort_message(self) -> str:
+        """What a second stop signal loses: the iterations since the last checkpoint."""
+        session = self._progress
+        latest = self.store.latest()
+        step = session.global_step if session else 0
+        what = "the checkpoint being written, and " if self._saving else ""
+        if latest is None:
+            return f"aborted without saving: {what}all {step} iteration(s) of this run are lost (no checkpoint yet)"
+        kept = latest.position.global_step
+        return (
+            f"aborted without saving: {what}{step - kept} iteration(s) since step {kept} are lost; "
+            f"zoo train --resume {self.run_dir} continues from {latest.path.name}"
+        )
 
     # --- checkpoints and samples ----------------------------------------------------------------
     def _resume_point(self) -> Checkpoint | None:
@@ -426,9 +497,28 @@ class Trainer:
         path = None
         if self.world.is_main:
             state = {**run.state_dict(), "rng": rng}
-            path = self.store.save(position, run.phase.name, model.net_state(), state, self.config)
+            self._saving = True
+            try:
+                path = self.store.save(position, run.phase.name, model.net_state(), state, self.config, self._schedule)
+            finally:
+                self._saving = False
         self.world.barrier()
+        self._saved_at = time.monotonic()
         return path
+
+    def _final_save(self, session: _Session) -> None:
+        """The finished model's inference networks in ``model/`` (a saved model, a fraction of a
+        checkpoint's size); with ``train.final=weights`` the checkpoints then go."""
+        latest = self.store.latest()
+        if latest is None:
+            return
+        weights = latest.weights()
+        training_pipeline(self.config, latest.phase_name, weights, latest.path, self.registry, "cpu").save(
+            self.run_dir / FINAL_NAME
+        )
+        if self.settings.final == "weights":
+            shutil.rmtree(self.store.folder, ignore_errors=True)
+            session.last = self.run_dir / FINAL_NAME
 
     def _sample(self, session: _Session, step: int) -> None:
         """A sample grid of the fixed batch (main process only), in eval mode, without touching
@@ -455,6 +545,22 @@ class Trainer:
             for label, term in self.config.loss.items()
             if term.weight
         }
+
+
+def _per_unit(phase: Phase, batches: Batches, accumulate: int) -> int:
+    """Iterations in one of ``phase``'s units: an epoch's, or 1 where it counts iterations."""
+    return max(1, batches.per_epoch // accumulate) if phase.unit == "epoch" else 1
+
+
+def _iterations(phase: Phase, batches: Batches, accumulate: int) -> int:
+    """Iterations in ``phase``."""
+    return phase.length * _per_unit(phase, batches, accumulate)
+
+
+def _say(text: str) -> None:
+    """A line on stderr at once, even from a signal handler while the progress bar draws."""
+    sys.stderr.write(f"\n{text}\n")
+    sys.stderr.flush()
 
 
 def _device(name: str, world: World) -> torch.device:
