@@ -114,7 +114,7 @@ SINGAN_RUN = PARITY / "singan" / "TrainedModels" / "balloons" / "scale_factor=0.
 
 def rgb(path: Path) -> np.ndarray:
     """An image file's uint8 RGB levels (the official code reads with skimage: the same levels)."""
-    return np.asarray(Image.open(path).convert("RGB"))
+    return np.array(Image.open(path).convert("RGB"))  # a writable copy, as torch.from_numpy wants
 
 
 @pytest.fixture(scope="module")
