@@ -41,7 +41,7 @@ def model_card(
     config, provenance = pipeline.config, pipeline.provenance
     arch_cls = registry.get("architecture", config.arch).obj
     folder = folder or Path("/nonexistent")
-    metrics = _read(folder / "metrics.json") or []
+    metrics = (_read(folder / "metrics.json") or {}).get("results", [])
     task = arch_cls.task
     data = ModelCardData(
         license=provenance.get("license"),

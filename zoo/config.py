@@ -80,6 +80,24 @@ class TrainSettings(Settings):
         return value
 
 
+class EvalSettings(Settings):
+    """Evaluation during training (off unless ``every`` is set): ``metric`` on ``count`` items held
+    out of the training data, logged with the losses; ``best`` keeps ``RUN/best/``, the model with
+    the best value of that name (``fid``, ``miou``...) so far."""
+
+    every: Positive | None = None
+    metric: list[str] = Field(default_factory=list)
+    count: Positive = 16
+    best: str | None = None
+    options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Each metric's options: ``--set eval.options.fid.file=/path/to/weights.pth``."""
+
+    @field_validator("metric", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
 @dataclass
 class Component:
     """A registered component by name, with the options passed to its factory."""
@@ -115,6 +133,7 @@ class RunConfig:
     """The architecture's own options (label classes in, instance edges, ...)."""
     data: Component
     train: TrainSettings
+    eval: EvalSettings = field(default_factory=lambda: EvalSettings())
     derived: list[str] = field(default_factory=list)
     """Dotted keys the recipe computed from the rest (``optim.G.lr``): written with the others,
     recomputed when the configuration is read again, so a changed option never meets a stale one."""
@@ -129,6 +148,7 @@ class RunConfig:
             "model": self.model.model_dump(mode="json"),
             "data": self.data.to_dict(),
             "train": self.train.model_dump(mode="json"),
+            "eval": self.eval.model_dump(mode="json"),
             "derived": list(self.derived),
         }
 
@@ -207,7 +227,7 @@ def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunC
     defaults = copy.deepcopy(arch_cls.defaults)
     layers = [(source, _without_derived(source, layer)) for source, layer in layers]
     layers = data_defaults(arch, arch_cls, layers) + layers
-    sections = [*arch_cls.networks, "loss", "optim", "schedule", "model", "data", "train"]
+    sections = [*arch_cls.networks, "loss", "optim", "schedule", "model", "data", "train", "eval"]
     for source, layer in layers:
         unknown = [k for k in layer if k not in sections]
         if unknown:
@@ -227,6 +247,7 @@ def resolve(arch: str, registry: Registry, layers: Iterable[Layer] = ()) -> RunC
         model=_settings(arch_cls.Options, "model", defaults.get("model", {}), layers),
         data=data,
         train=_settings(TrainSettings, "train", defaults.get("train", {}), layers),
+        eval=_settings(EvalSettings, "eval", defaults.get("eval", {}), layers),
     )
     for section, options in arch_cls.fill(config, registry).items():
         component = config.data if section == "data" else config.nets[section]

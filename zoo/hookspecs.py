@@ -111,6 +111,24 @@ def zoo_exporters() -> Mapping[str, type]:
 
 
 @hookspec
+def zoo_metrics() -> Mapping[str, type]:
+    """Image-quality measures: ``{name: zoo.metric.Metric subclass}``.
+
+    A metric is fed batches of generated images (and, as its ``needs`` say, the real images and
+    the label maps they came from) and returns named numbers; ``zoo eval`` and the trainer's
+    ``eval.metric`` find it here. Its ``__init__`` keyword parameters are its options; weights it
+    needs come from local files, never from a silent download.
+    """
+
+
+@hookspec
+def zoo_segmenters() -> Mapping[str, Callable[..., Any]]:
+    """Segmentation networks for the segmentation score: ``{name: callable(**options) ->
+    zoo.metric.Segmenter}`` (images in [0, 1] in, class logits out, with the map from a data
+    set's classes to its own)."""
+
+
+@hookspec
 def zoo_pretrained_models() -> Mapping[str, Any]:
     """Named pretrained models: ``{name: zoo.PretrainedModel}``, resolved by ``zoo.load(name)``
     to a Hugging Face Hub repository and revision."""
@@ -150,6 +168,8 @@ KINDS: dict[str, Kind] = {
     "lr_schedule": Kind("zoo_lr_schedules", "learning-rate schedules"),
     "exporter": Kind("zoo_exporters", "deployment formats", "zoo.exporting.exporter:Exporter"),
     "pretrained": Kind("zoo_pretrained_models", "named pretrained models", "zoo.pretrained:PretrainedModel", True),
+    "metric": Kind("zoo_metrics", "image-quality metrics", "zoo.metric:Metric"),
+    "segmenter": Kind("zoo_segmenters", "segmentation networks for the segmentation score"),
     "command": Kind("zoo_commands", "command-line sub-commands"),
 }
 """Every kind of component, by the name ``zoo list KIND`` and the registry use."""

@@ -18,6 +18,7 @@ from zoo.data import LabelSpec
 from zoo.errors import ConfigError, DataError, ZooError
 from zoo.graph import GraphInput, GraphSpec
 from zoo.images import OutputType, from_batch, to_id_batch
+from zoo.metric import EvalBatch
 from zoo.nn.semantic import colorize, instance_edges, one_hot
 from zoo.pipeline import Pipeline
 from zoo.registry import Registry
@@ -242,6 +243,16 @@ class LabelMapPipeline(Pipeline):
         condition = GraphInput("condition", ("N", channels, "H", "W"), "onehot")
         multiple = generator.size_multiple
         return GraphSpec(generator, [condition], multiple=multiple, attributes={"size_multiple": multiple})
+
+    def evaluation_batch(self, items: Mapping[str, Any], seed: int, variants: int = 0) -> EvalBatch:
+        """Outputs for the data set's label maps (``variants`` more with other seeds, for the
+        diversity of multimodal models), its photos, and the class maps for the segmentation score."""
+        labels = items["label"]
+        instances = items.get("instance", labels)
+        outputs = [self.synthesize(labels, instances, seed=seed + k) for k in range(1 + variants)]
+        unit = [((o.float().clamp(-1, 1) + 1) / 2).cpu() for o in outputs]
+        classes = self.encoding.spec.classes(labels)[:, 0]
+        return EvalBatch(fake=unit[0], real=(items["target"].float() + 1) / 2, labels=classes, variants=unit[1:])
 
     @staticmethod
     def output(images: torch.Tensor, output_type: OutputType, single: bool) -> Any:

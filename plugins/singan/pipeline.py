@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from PIL import Image
 from zoo.errors import ZooError
 from zoo.graph import GraphInput, GraphSpec
 from zoo.images import ImageInput, OutputType, from_batch, to_batch
+from zoo.metric import EvalBatch
 from zoo.pipeline import Pipeline
 
 from .networks import PyramidSampler, SinGANGenerator, noise_map
@@ -79,6 +81,16 @@ class SinGANPipeline(Pipeline):
             raise ZooError(f"n={n}, scale_h={scale_h}, scale_w={scale_w}: give n >= 1 and positive scales")
         images = self.generator(n, scale_h, scale_w, start=start_scale, generator=_rng(seed))
         return self._out(images, output_type, single=False)
+
+    def evaluation_batch(self, items: Mapping[str, Any], seed: int, variants: int = 0) -> EvalBatch:
+        """Random samples at the training size beside the training image (the data set's one
+        item, repeated), resized to the model's finest scale where the file is larger."""
+        real = (items["target"].float() + 1) / 2
+        fake = self.sample(len(real), seed=seed, output_type="pt")
+        fake = torch.stack(fake) if isinstance(fake, list) else fake
+        if real.shape[-2:] != fake.shape[-2:]:
+            real = F.interpolate(real, fake.shape[-2:], mode="bicubic", align_corners=False, antialias=True)
+        return EvalBatch(fake=fake.float().cpu(), real=real.clamp(0, 1))
 
     @torch.inference_mode()
     def reconstruct(self, output_type: OutputType = "pil") -> Any:

@@ -10,7 +10,7 @@ import sys
 import typer
 from rich.console import Console
 
-from zoo.cli import bench, convert, export, generate, hub, list, train  # noqa: F401  (each registers its command)
+from zoo.cli import bench, convert, evaluate, export, generate, hub, list, train  # noqa: F401  (each registers its command)
 from zoo.cli.app import app
 from zoo.errors import ZooError
 from zoo.registry import get_registry

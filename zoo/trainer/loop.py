@@ -38,6 +38,7 @@ from zoo.nn.norm import SyncBatchNorm2d, synchronize
 from zoo.registry import Registry, get_registry
 from zoo.saved import load_strict, training_pipeline
 from zoo.trainer.distributed import World
+from zoo.trainer.evaluator import Evaluator
 from zoo.trainer.loader import Batches
 from zoo.trainer.monitor import Monitor, truncate_metrics
 
@@ -82,6 +83,7 @@ class _Session:
     stopped: bool = False
     sampled_checkpoint: bool = False
     """Whether the session's first checkpoint came with a sample grid."""
+    evaluator: Evaluator | None = None
 
 
 class Trainer:
@@ -126,6 +128,10 @@ class Trainer:
         settings, world = self.settings, self.world
         _seed_everything(settings.seed + world.rank, settings.deterministic)
         dataset = self.registry.create("dataset", self.config.data.name, **self.config.data.options)
+        evaluator = None
+        if self.config.eval.every:
+            evaluator = Evaluator(self.config.eval, self.registry, self.run_dir, self.config.data.name)
+            dataset, held = evaluator.split(dataset)
         model: Architecture = self.registry.get("architecture", self.config.arch).obj(self.config, self.registry)
         model.to(self.device).train()
         phases = model.phases(dataset)
@@ -146,7 +152,10 @@ class Trainer:
             last=checkpoint.path if checkpoint else None,
             global_step=position.global_step,
             sampled_checkpoint=checkpoint is not None,
+            evaluator=evaluator,
         )
+        if evaluator is not None:
+            session.monitor.message(held)
         session.monitor.message(
             f"training {self.config.arch} on {self.device} x {world.world_size} process(es) in {self.run_dir}"
         )
@@ -231,6 +240,8 @@ class Trainer:
             monitor.step(position.global_step, run.phase.name, epoch, losses, lrs)
             if position.global_step % settings.sample_every == 0:
                 self._sample(session, position.global_step)
+            if session.evaluator is not None and session.evaluator.due(position.global_step):
+                self._evaluate(session, run)
             session.stopped = self._should_stop(position)
             phase_done = iteration + 1 == run.length
             if phase_done and last_phase:
@@ -536,6 +547,19 @@ class Trainer:
         finally:
             for module, mode in modes.items():
                 module.training = mode
+
+    def _evaluate(self, session: _Session, run: PhaseRun) -> None:
+        """The metrics on the held-out items with the current inference weights (main process)."""
+        if not self.world.is_main:
+            return
+        model, step = session.model, session.global_step
+
+        def pipeline():
+            return training_pipeline(
+                self.config, run.phase.name, model.net_state(), self.run_dir, self.registry, self.device
+            )
+
+        session.evaluator.run(pipeline, step, session.monitor.evaluation)
 
     def _build_losses(self) -> dict[str, tuple[float, LossTerm]]:
         """The weighted loss terms; a term of weight 0 is never built (a VGG loss without its

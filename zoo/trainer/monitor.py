@@ -109,6 +109,17 @@ class Monitor:
             if self._seconds:
                 self.writer.add_scalar("speed/it_per_s", 1 / self._seconds, global_step)
 
+    def evaluation(self, global_step: int, values: dict[str, float]) -> None:
+        """Record the metrics measured at ``global_step`` (``metrics.jsonl``, TensorBoard ``eval/``)."""
+        if not self.active:
+            return
+        with open(self.run_dir / METRICS_NAME, "a") as f:
+            f.write(json.dumps({"step": global_step, "eval": values}) + "\n")
+        if self.writer is not None:
+            for key, value in values.items():
+                self.writer.add_scalar(f"eval/{key}", value, global_step)
+        self.message("eval at step " + str(global_step) + ": " + " ".join(f"{k}={v:.4g}" for k, v in values.items()))
+
     def _time_iteration(self) -> None:
         """Fold the last iteration's duration into the smoothed rate; print the projection once."""
         now = time.perf_counter()

@@ -1,0 +1,275 @@
+"""The metrics: formulas checked against independent computations and torchmetrics, and
+`zoo eval` end to end on a tiny model with stand-in (random, not pretrained) feature weights."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from scipy import linalg
+from typer.testing import CliRunner
+
+from zoo.cli import app
+from zoo.errors import ConfigError
+from zoo.metric import EvalBatch, Segmenter
+from zoo.plugins.metrics.inception import SIFID, frechet_distance, kernel_inception_distance, sifid_network
+from zoo.plugins.metrics.segmentation import SegmentationScore, confusion, scores
+
+
+def closed_form_frechet(a: np.ndarray, b: np.ndarray) -> float:
+    """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2), by scipy's matrix square root."""
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root = linalg.sqrtm(s_a @ s_b).real
+    return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a + s_b - 2 * root))
+
+
+def features(n: int = 400, d: int = 8, seed: int = 0) -> torch.Tensor:
+    """``n`` draws of one correlated Gaussian (the same for every seed)."""
+    mixing = torch.randn(d, d, generator=torch.Generator().manual_seed(1234), dtype=torch.float64)
+    return torch.randn(n, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) @ mixing
+
+
+def test_fid_of_a_set_against_itself_is_zero():
+    a = features()
+    assert abs(frechet_distance(a, a)) < 1e-8
+
+
+def test_fid_against_a_shifted_set_is_the_closed_form():
+    a, b = features(seed=0), features(seed=1) * 1.5 + 2.0
+    expected = closed_form_frechet(a.numpy(), b.numpy())
+    assert expected > 10
+    assert frechet_distance(a, b) == pytest.approx(expected, rel=1e-6)
+
+
+def test_fid_agrees_with_torchmetrics_on_the_same_features():
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
+    class Identity(torch.nn.Module):
+        num_features = 8
+
+        def forward(self, x):
+            return x
+
+    a, b = features(seed=2), features(seed=3) + 0.5
+    reference = FrechetInceptionDistance(feature=Identity())
+    reference.update(a, real=True)
+    reference.update(b, real=False)
+    assert frechet_distance(b, a) == pytest.approx(float(reference.compute()), abs=1e-4)
+
+
+def unbiased_mmd2(x: np.ndarray, y: np.ndarray) -> float:
+    """MMD² with the kernel (x·y/d + 1)^3, diagonal terms left out (the unbiased estimate)."""
+    d, m = x.shape[1], len(x)
+
+    def k(p, q):
+        return (p @ q.T / d + 1) ** 3
+
+    kxx, kyy, kxy = k(x, x), k(y, y), k(x, y)
+    off = (kxx.sum() - np.trace(kxx) + kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+    return float(off - 2 * kxy.mean())
+
+
+def test_kid_is_the_unbiased_mmd_and_centred_on_zero_for_one_distribution():
+    a, b = features(200, seed=4), features(200, seed=5)
+    whole = kernel_inception_distance(a, b, subsets=1, subset_size=200, seed=0)["kid"]
+    assert whole == pytest.approx(unbiased_mmd2(a.numpy(), b.numpy()), rel=1e-9)
+    same = [
+        kernel_inception_distance(features(100, seed=s), features(100, seed=s + 50), 1, 100, 0)["kid"]
+        for s in range(20)
+    ]
+    shifted = kernel_inception_distance(a, b + 3.0, 1, 200, 0)["kid"]
+    assert abs(np.mean(same)) < 3 * np.std(same) / np.sqrt(len(same))  # unbiased: no positive offset
+    assert shifted > 5 * np.std(same)  # a shifted set is far off
+
+
+class Oracle(Segmenter):
+    """A 'segmenter' whose logits put all weight on a fixed map of classes (the input labels, or a permutation)."""
+
+    def __init__(self, classes: int, permutation: list[int] | None = None):
+        super().__init__()
+        self.classes, self.permutation = classes, permutation
+        self.weight = torch.nn.Parameter(torch.zeros(()))
+        self.labels: torch.Tensor | None = None
+
+    def forward(self, images):
+        labels = self.labels if self.permutation is None else torch.tensor(self.permutation)[self.labels]
+        return torch.nn.functional.one_hot(labels, self.classes).permute(0, 3, 1, 2).float()
+
+
+def score_with(segmenter: Oracle, labels: torch.Tensor) -> dict[str, float]:
+    metric = SegmentationScore.__new__(SegmentationScore)
+    metric.name, metric.network, metric.matrix = "oracle", segmenter, None
+    segmenter.labels = labels
+    metric.update(EvalBatch(fake=torch.zeros(len(labels), 3, *labels.shape[-2:]), labels=labels))
+    return metric.compute()
+
+
+def test_a_segmenter_returning_the_labels_scores_one():
+    labels = torch.randint(0, 4, (2, 8, 8), generator=torch.Generator().manual_seed(0))
+    assert score_with(Oracle(4), labels) == {"miou": 1.0, "pixel_accuracy": 1.0}
+
+
+def test_a_known_permutation_gives_the_hand_computed_score():
+    # classes 0 and 1 swapped, 2 kept: 4 pixels of class 0, 4 of class 1, 8 of class 2
+    labels = torch.tensor([[[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 2, 2], [2, 2, 2, 2]]])
+    result = score_with(Oracle(3, [1, 0, 2]), labels)
+    assert result["pixel_accuracy"] == pytest.approx(8 / 16)
+    assert result["miou"] == pytest.approx((0 + 0 + 1) / 3)  # IoU 0, 0 and 8/8
+
+
+def test_confusion_leaves_out_the_ignored_pixels():
+    target = torch.tensor([0, 1, 255, 1])
+    predicted = torch.tensor([0, 0, 1, 1])
+    assert confusion(predicted, target, 2, 255).tolist() == [[1, 0], [1, 1]]
+    assert scores(confusion(predicted, target, 2, 255))["miou"] == pytest.approx((1 / 2 + 1 / 2) / 2)
+
+
+@pytest.fixture(scope="module")
+def standin_imagenet_inception(tmp_path_factory):
+    """Stand-in (randomly initialised, not ImageNet) torchvision Inception-v3 weights in a file."""
+    from torchvision.models import inception_v3
+
+    path = tmp_path_factory.mktemp("weights") / "standin_inception_v3_imagenet.pth"
+    torch.save(inception_v3(weights=None, aux_logits=True, init_weights=True).state_dict(), path)
+    return path
+
+
+def test_sifid_reads_the_192_channel_layer_and_its_formula_is_the_per_position_frechet(standin_imagenet_inception):
+    from torchvision.models import inception_v3
+
+    network = sifid_network(str(standin_imagenet_inception))
+    full = inception_v3(weights=None, aux_logits=True, init_weights=False).eval()
+    full.load_state_dict(torch.load(standin_imagenet_inception, weights_only=True))
+    x = torch.rand(1, 3, 128, 160) * 2 - 1
+    with torch.no_grad():
+        expected = full.Conv2d_4a_3x3(
+            full.Conv2d_3b_1x1(full.maxpool1(full.Conv2d_2b_3x3(full.Conv2d_2a_3x3(full.Conv2d_1a_3x3(x)))))
+        )
+        got = network(x)
+    assert got.shape[1] == 192 and torch.equal(got, expected)
+
+    metric = SIFID(file=str(standin_imagenet_inception))
+    fake, real = torch.rand(1, 3, 128, 160), torch.rand(1, 3, 128, 160)
+    metric.update(EvalBatch(fake=fake, real=real))
+    quantized = [((t * 255).round() / 255 * 2 - 1) for t in (fake, real)]
+    with torch.no_grad():
+        maps = [network(q)[0].double() for q in quantized]
+    rows = [m.flatten(1).T.numpy() for m in maps]
+    assert metric.compute()["sifid"] == pytest.approx(closed_form_frechet(*rows), rel=1e-5)
+
+
+def test_a_metric_without_its_weights_names_the_file_and_where_it_is_published(monkeypatch):
+    from zoo.plugins.metrics.inception import FID
+
+    monkeypatch.delenv("ZOO_INCEPTION_FID_WEIGHTS", raising=False)
+    with pytest.raises(ConfigError, match=r"weights-inception-2015-12-05-6726825d\.pth.*github\.com/toshas"):
+        FID()
+
+
+def test_zoo_eval_with_standin_inception_writes_metrics_json_and_the_card_shows_them(trained_run, tmp_path):
+    """End to end, with stand-in (random, not the TF-ported) Inception weights saved by the test."""
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+    from torchvision.models import inception_v3
+
+    weights = tmp_path / "standin_pt_inception.pth"
+    torch.save(inception_v3(weights=None, aux_logits=False, init_weights=True, num_classes=1008).state_dict(), weights)
+    FeatureExtractorInceptionV3("inception-v3-compat", ["2048"], str(weights))  # the file fits the real extractor
+    model = trained_run / "model"
+    result = CliRunner().invoke(
+        app, ["eval", str(model), "--metric", "fid", "--metric", "psnr", "--set", f"fid.file={weights}", "--count", "8"]
+    )
+    assert result.exit_code == 0, result.output
+    written = json.loads((model / "metrics.json").read_text())
+    values = {r["name"]: r["value"] for r in written["results"]}
+    assert set(values) == {"fid", "psnr"} and values["fid"] > 0 and 0 < values["psnr"] < 100
+    assert written["images"] == 8 and written["resolution"] == [32, 32]
+    assert written["protocol"]["fid"]["weights"] == weights.name
+    assert len(written["protocol"]["fid"]["weights_sha256"]) == 64
+
+    card = CliRunner().invoke(app, ["card", str(model)])
+    assert card.exit_code == 0, card.output
+    text = (model / "README.md").read_text() if (model / "README.md").exists() else card.output
+    assert "model-index" in text and f"{values['fid']}" in text
+
+
+def test_evaluation_during_training_logs_the_metric_and_keeps_the_best_model(tmp_path):
+    from helpers import tiny_config
+
+    import zoo
+    from zoo.trainer.monitor import read_metrics
+
+    config = tiny_config("eval.every=2", "eval.metric=psnr", "eval.count=4", "eval.best=psnr")
+    zoo.train(config, out=tmp_path / "run")
+    evals = [r for r in read_metrics(tmp_path / "run") if "eval" in r]
+    assert [r["step"] for r in evals] == [2, 4, 6]  # 12 items left to train on: 3 iterations an epoch, 2 epochs
+    best = json.loads((tmp_path / "run" / "best" / "step.json").read_text())
+    assert best["psnr"] == max(r["eval"]["psnr"] for r in evals)
+    assert zoo.load(tmp_path / "run" / "best") is not None
+
+
+def test_a_best_value_no_metric_gives_fails_before_training(tmp_path):
+    from helpers import tiny_config
+
+    import zoo
+
+    with pytest.raises(ConfigError, match=r"eval\.best='fid'"):
+        zoo.train(tiny_config("eval.every=4", "eval.metric=psnr", "eval.best=fid"), out=tmp_path / "run")
+
+
+def test_zoo_eval_of_singan_measures_samples_against_the_training_image(tmp_path, standin_imagenet_inception):
+    """SIFID with stand-in (random, not ImageNet) Inception weights, on a tiny SinGAN."""
+    from helpers import QUIET
+    from PIL import Image
+
+    import zoo
+    from zoo.plugins.datasets.single_image import DEFAULT
+
+    image = tmp_path / "tiny.png"
+    Image.open(DEFAULT).convert("RGB").resize((80, 60), Image.Resampling.BICUBIC).save(image)
+    overrides = [f"data.path={image}", "schedule.iterations=4", "schedule.decay_at=3", "G.nfc=8", "G.min_nfc=8", *QUIET]
+    zoo.train(zoo.make_config("singan", overrides=overrides), out=tmp_path / "run")
+    model = tmp_path / "run" / "model"
+    args = [
+        "eval",
+        str(model),
+        "-M",
+        "sifid",
+        "-M",
+        "ssim",
+        "--count",
+        "3",
+        "--set",
+        f"sifid.file={standin_imagenet_inception}",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    written = json.loads((model / "metrics.json").read_text())
+    values = {r["name"]: r["value"] for r in written["results"]}
+    assert values["sifid"] > 0 and -1 <= values["ssim"] <= 1
+    assert written["images"] == 3 and written["resolution"] == [60, 80]
+
+
+def test_a_metric_the_model_cannot_feed_is_refused_by_name(trained_run, tmp_path):
+    """pix2pix on photos gives no label maps: the segmentation score (stand-in, random segmenter) is refused."""
+    from torchvision.models.segmentation import lraspp_mobilenet_v3_large
+
+    weights = tmp_path / "standin_lraspp.pth"
+    torch.save(lraspp_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=3).state_dict(), weights)
+    options = [
+        "--set",
+        "segmentation.options.model=lraspp_mobilenet_v3_large",
+        "--set",
+        "segmentation.options.classes=3",
+    ]
+
+    def run(file):
+        args = ["eval", str(trained_run / "model"), "-M", "segmentation", *options]
+        return CliRunner().invoke(app, [*args, "--set", f"segmentation.options.file={file}"])
+
+    assert "/no.pth: no such file" in str(run("/no.pth").exception)
+    result = run(weights)
+    assert isinstance(result.exception, ConfigError)
+    assert "metric segmentation needs labels" in str(result.exception)
