@@ -273,3 +273,21 @@ def test_a_metric_the_model_cannot_feed_is_refused_by_name(trained_run, tmp_path
     result = run(weights)
     assert isinstance(result.exception, ConfigError)
     assert "metric segmentation needs labels" in str(result.exception)
+
+
+def test_drn_d_105_loads_the_official_dataparallel_layout_and_scores_in_train_ids(tmp_path):
+    """A stand-in (random) DRN-D-105 state saved as the official DataParallel checkpoint."""
+    from zoo.plugins.metrics.drn import DRNSegmenter, drn_d_105_cityscapes
+
+    source = DRNSegmenter()
+    path = tmp_path / "standin_drn_d_105.pth"
+    torch.save({f"module.{k}": v for k, v in source.state_dict().items()}, path)
+    model = drn_d_105_cityscapes(str(path)).eval()
+    assert all(
+        torch.equal(a, b) for a, b in zip(model.state_dict().values(), source.state_dict().values(), strict=True)
+    )
+    with torch.no_grad():
+        up = model.up(torch.ones(1, 19, 8, 8))
+    assert up.shape[-2:] == (64, 64) and torch.allclose(up[..., 8:-8, 8:-8], torch.ones(1), atol=1e-6)  # bilinear
+    assert model.target(torch.tensor([7, 26, 33, 0, 34])).tolist() == [0, 13, 18, 255, 255]
+    assert model(torch.rand(1, 3, 32, 64)).shape == (1, 19, 32, 64)

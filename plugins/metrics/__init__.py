@@ -23,6 +23,7 @@ def zoo_metrics():
 
 @hookimpl
 def zoo_segmenters():
+    from .drn import drn_d_105_cityscapes
     from .segmenters import torchvision_segmenter
 
-    return {"torchvision": torchvision_segmenter}
+    return {"torchvision": torchvision_segmenter, "drn_d_105_cityscapes": drn_d_105_cityscapes}
