@@ -291,3 +291,25 @@ def test_drn_d_105_loads_the_official_dataparallel_layout_and_scores_in_train_id
     assert up.shape[-2:] == (64, 64) and torch.allclose(up[..., 8:-8, 8:-8], torch.ones(1), atol=1e-6)  # bilinear
     assert model.target(torch.tensor([7, 26, 33, 0, 34])).tolist() == [0, 13, 18, 255, 255]
     assert model(torch.rand(1, 3, 32, 64)).shape == (1, 19, 32, 64)
+
+
+def test_the_training_part_of_a_held_out_split_is_still_the_data_set_for_the_trainer():
+    from zoo.trainer.evaluator import _Part
+
+    class Data(torch.utils.data.Dataset):
+        augment, epoch = True, 0
+
+        def set_epoch(self, epoch):
+            self.epoch = epoch
+
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return i
+
+    data = Data()
+    part = _Part(data, range(3))
+    part.set_epoch(5)
+    part.augment = False
+    assert (data.epoch, data.augment, len(part), part[2]) == (5, False, 3, 2)

@@ -3,8 +3,9 @@ and ``metrics.json`` (read by the model card's ``model-index``) is written here.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,13 +61,17 @@ def evaluate(
     progress: bool = True,
 ) -> Evaluation:
     """Feed ``count`` outputs (default: one per data-set item; items repeat for SinGAN's one image)
-    to every metric; the item at position i is made with seed ``seed + i``."""
+    to every metric, without the data set's augmentation; a batch starting at position i is made
+    with seed ``seed + i``."""
     if not len(dataset):
         raise ConfigError(f"the data set {dataset_name} is empty: nothing to evaluate on")
     wanted = variants or (1 if any("variants" in m.needs for m in metrics.values()) else 0)
     count = count or len(dataset)
     resolution: tuple[int, int] = (0, 0)
-    with _bar(progress) as bar:
+    augment = getattr(dataset, "augment", None)
+    if augment is not None:
+        dataset.augment = False  # no random crop or flip: the test scripts' protocol
+    with _bar(progress) as bar, _restore(dataset, augment):
         task = bar.add_task("evaluating", total=count)
         for start in range(0, count, batch_size):
             indices = range(start, min(start + batch_size, count))
@@ -103,6 +108,15 @@ def _check_needs(metrics: Mapping[str, Metric], batch: EvalBatch, dataset: str) 
                     f"metric {name} needs {need}, which this model on {dataset} does not give "
                     f"(real: a data set with target images; labels: a label-map model; variants: a multimodal model)"
                 )
+
+
+@contextlib.contextmanager
+def _restore(dataset: Any, augment: bool | None) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        if augment is not None:
+            dataset.augment = augment
 
 
 def _bar(active: bool) -> Progress:

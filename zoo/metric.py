@@ -72,7 +72,8 @@ def weights_file(file: str | None, env: str, what: str, published: str) -> Path:
     path = file or os.environ.get(env)
     if not path:
         raise ConfigError(
-            f"{what}: pass file=/path/to/it (zoo eval --option file=...) or set {env}; it is published at {published}"
+            f"{what}: pass file=/path/to/it (zoo eval --set METRIC.file=..., in training eval.options.METRIC.file=...) "
+            f"or set {env}; it is published at {published}"
         )
     if not Path(path).is_file():
         raise ConfigError(f"{path}: no such file ({what}; set {env} or file= to the downloaded file from {published})")

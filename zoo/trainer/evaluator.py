@@ -20,6 +20,20 @@ from zoo.registry import Registry
 BEST_NAME = "best"
 
 
+class _Part(Subset):
+    """A part of a data set that stays the data set for the trainer: ``set_epoch``, ``augment``
+    and any other attribute read or set go to the whole (the held-out part shares its files)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.dataset, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("dataset", "indices"):
+            super().__setattr__(name, value)
+        else:
+            setattr(self.dataset, name, value)
+
+
 class Evaluator:
     """Holds out ``settings.count`` items (the data set's last; all of a data set no larger, as
     SinGAN's one image, which is then measured on what it trained on) and measures on them."""
@@ -39,8 +53,8 @@ class Evaluator:
         if len(dataset) <= count:
             self.held_out = dataset
             return dataset, f"evaluating on the training data itself ({len(dataset)} item(s), no more to hold out)"
-        self.held_out = Subset(dataset, range(len(dataset) - count, len(dataset)))
-        return Subset(dataset, range(len(dataset) - count)), f"holding out the last {count} items for evaluation"
+        self.held_out = _Part(dataset, range(len(dataset) - count, len(dataset)))
+        return _Part(dataset, range(len(dataset) - count)), f"holding out the last {count} items for evaluation"
 
     def due(self, step: int) -> bool:
         return bool(self.settings.every) and step % self.settings.every == 0
