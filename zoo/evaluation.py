@@ -60,7 +60,7 @@ def evaluate(
     variants: int = 0,
     progress: bool = True,
 ) -> Evaluation:
-    """Feed ``count`` outputs (default: one per data-set item; items repeat for SinGAN's one image)
+    """Feed ``count`` outputs (default: one per data-set item; items repeat for a single-image model)
     to every metric, without the data set's augmentation; a batch starting at position i is made
     with seed ``seed + i``."""
     if not len(dataset):

@@ -20,7 +20,7 @@ from zoo.errors import ConfigError
 class EvalBatch:
     """One batch for the metrics: images in [0, 1] (N, 3, H, W) and what they came from.
 
-    ``real``: the data set's photos for the same inputs (SinGAN: its training image, repeated);
+    ``real``: the data set's photos for the same inputs (a single-image model: its training image, repeated);
     ``labels``: the class maps (N, H, W) the images were made from, as the model's classes;
     ``variants``: further outputs for the same inputs with other styles or seeds, for diversity.
     """

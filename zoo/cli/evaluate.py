@@ -1,4 +1,4 @@
-"""``zoo eval``: run a model over a data set (or SinGAN's samples) and measure it."""
+"""``zoo eval``: run a model over a data set (or a single-image model's samples) and measure it."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ class _Part(Subset):
 
 class Evaluator:
     """Holds out ``settings.count`` items (the data set's last; all of a data set no larger, as
-    SinGAN's one image, which is then measured on what it trained on) and measures on them."""
+    a single-image model's, which is then measured on what it trained on) and measures on them."""
 
     def __init__(self, settings: EvalSettings, registry: Registry, run_dir: Path, dataset_name: str):
         self.settings, self.registry, self.dataset_name = settings, registry, dataset_name
