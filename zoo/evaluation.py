@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch.utils.data import default_collate
 
@@ -65,6 +66,10 @@ def evaluate(
     with seed ``seed + i``."""
     if not len(dataset):
         raise ConfigError(f"the data set {dataset_name} is empty: nothing to evaluate on")
+    for metric in metrics.values():  # feature networks run where the model runs
+        for part in vars(metric).values():
+            if isinstance(part, torch.nn.Module):
+                part.to(pipeline.device)
     wanted = variants or (1 if any("variants" in m.needs for m in metrics.values()) else 0)
     count = count or len(dataset)
     resolution: tuple[int, int] = (0, 0)
