@@ -22,7 +22,7 @@ from zoo.errors import ZooError
 from zoo.files import save_weights, write_atomic
 from zoo.graph import GraphInput, GraphRuntime, GraphSpec
 from zoo.images import ImageInput, OutputType, from_batch, to_batch
-from zoo.metric import EvalBatch
+from zoo.metric import EvalBatch, to_unit
 from zoo.registry import Registry
 
 CONFIG_NAME = "config.json"
@@ -87,7 +87,7 @@ class InferencePipeline:
         beside its targets. Families whose inputs are not ``input`` images override this."""
         with torch.inference_mode():
             fake = self.generate(items["input"].to(self.device))
-        return EvalBatch(fake=_unit(fake), real=_unit(items["target"]))
+        return EvalBatch(fake=to_unit(fake), real=to_unit(items["target"]))
 
     def graph_spec(self) -> GraphSpec:
         """The generator as an exportable graph: an ``image`` in, an image out, at any multiple
@@ -121,8 +121,3 @@ class InferencePipeline:
         save_weights(folder / WEIGHTS_NAME, state, metadata={"format": "pt", "arch": self.config.arch})
         if self.provenance:
             (folder / PROVENANCE_NAME).write_text(json.dumps(self.provenance, indent=2))
-
-
-def _unit(images: torch.Tensor) -> torch.Tensor:
-    """Images in [-1, 1] as [0, 1] on the CPU, for the metrics."""
-    return ((images.float().clamp(-1, 1) + 1) / 2).cpu()

@@ -18,7 +18,7 @@ from zoo.data import LabelSpec
 from zoo.errors import ConfigError, DataError, ZooError
 from zoo.graph import GraphInput, GraphSpec
 from zoo.images import OutputType, from_batch, to_id_batch
-from zoo.metric import EvalBatch
+from zoo.metric import EvalBatch, to_unit
 from zoo.nn.semantic import colorize, instance_edges, one_hot
 from zoo.pipeline import Pipeline
 from zoo.registry import Registry
@@ -250,9 +250,9 @@ class LabelMapPipeline(Pipeline):
         labels = items["label"]
         instances = items.get("instance", labels)
         outputs = [self.synthesize(labels, instances, seed=seed + k) for k in range(1 + variants)]
-        unit = [((o.float().clamp(-1, 1) + 1) / 2).cpu() for o in outputs]
+        unit = [to_unit(o) for o in outputs]
         classes = self.encoding.spec.classes(labels)[:, 0]
-        return EvalBatch(fake=unit[0], real=(items["target"].float() + 1) / 2, labels=classes, variants=unit[1:])
+        return EvalBatch(fake=unit[0], real=to_unit(items["target"]), labels=classes, variants=unit[1:])
 
     @staticmethod
     def output(images: torch.Tensor, output_type: OutputType, single: bool) -> Any:

@@ -89,6 +89,11 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+def to_unit(images: torch.Tensor) -> torch.Tensor:
+    """Images in [-1, 1] (a model's outputs, a data set's photos) as [0, 1] on the CPU, for the metrics."""
+    return ((images.float().clamp(-1, 1) + 1) / 2).cpu()
+
+
 def quantize(images: torch.Tensor) -> torch.Tensor:
     """Images in [0, 1] as the uint8 a saved PNG holds: every protocol measures saved images."""
     return (images.clamp(0, 1) * 255).round().to(torch.uint8)

@@ -14,7 +14,7 @@ from PIL import Image
 from zoo.errors import ZooError
 from zoo.graph import GraphInput, GraphSpec
 from zoo.images import ImageInput, OutputType, from_batch, to_batch
-from zoo.metric import EvalBatch
+from zoo.metric import EvalBatch, to_unit
 from zoo.pipeline import Pipeline
 
 from .networks import PyramidSampler, SinGANGenerator, noise_map
@@ -85,7 +85,7 @@ class SinGANPipeline(Pipeline):
     def evaluation_batch(self, items: Mapping[str, Any], seed: int, variants: int = 0) -> EvalBatch:
         """Random samples at the training size beside the training image (the data set's one
         item, repeated), resized to the model's finest scale where the file is larger."""
-        real = (items["target"].float() + 1) / 2
+        real = to_unit(items["target"])
         fake = self.sample(len(real), seed=seed, output_type="pt")
         fake = torch.stack(fake) if isinstance(fake, list) else fake
         if real.shape[-2:] != fake.shape[-2:]:
