@@ -110,6 +110,13 @@ def test_zoo_push_with_onnx_and_zoo_card(hub, tmp_path):
     assert "| `model.onnx` | onnx | fp32 | yes |" in card and 'zoo.load("me/exported")' in card
     pipe.push_to_hub("me/exported", samples=0)  # without --onnx: the old export must not linger
     assert not {"model.onnx", "model.onnx.json", "samples.png"} & set(hub.files("me/exported"))
+    measured = {"results": [{"name": "fid", "value": 12.5, "dataset": "facades"}], "images": 8}
+    (tmp_path / "model" / "metrics.json").write_text(json.dumps(measured))  # as zoo eval writes it
+    result = CliRunner().invoke(app, ["push", str(tmp_path / "model"), "me/exported", "--samples", "0"])
+    assert result.exit_code == 0, result.output
+    files = hub.files("me/exported")
+    assert json.loads(files["metrics.json"]) == measured
+    assert "model-index" in files["README.md"].decode() and "value: 12.5" in files["README.md"].decode()
     result = CliRunner().invoke(app, ["card", str(tmp_path / "model")])
     assert result.exit_code == 0 and "Converted from NVlabs/SPADE released checkpoints" in result.output
     result = CliRunner().invoke(app, ["card", "me/exported"])

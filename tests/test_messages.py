@@ -92,9 +92,9 @@ def test_a_registered_name_without_its_hub_copy_says_to_convert_the_release_into
     assert "zoo push DIR YOUR_NAME/spade-cityscapes" in message and "zoo push DIR zoo-gan/" not in message
 
 
-def tiny_spade() -> zoo.Pipeline:
+def tiny_spade(*overrides: str) -> zoo.Pipeline:
     registry = get_registry()
-    config = zoo.make_config("spade", overrides=["G.ngf=4", "G.crop_size=64", "D.ndf=4"])
+    config = zoo.make_config("spade", overrides=["G.ngf=4", "G.crop_size=64", "D.ndf=4", *overrides])
     arch = registry.get("architecture", "spade").obj
     return arch.pipeline(config, arch.build_nets(config, registry, ["G"]), device="cpu")
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 
 from zoo.cli import app
 from zoo.errors import ConfigError
-from zoo.metric import EvalBatch, Segmenter
+from zoo.metric import EvalBatch, Metric, Segmenter
 from zoo.plugins.metrics.inception import SIFID, frechet_distance, kernel_inception_distance, sifid_network
 from zoo.plugins.metrics.segmentation import SegmentationScore, confusion, scores
 
@@ -74,7 +75,7 @@ def unbiased_mmd2(x: np.ndarray, y: np.ndarray) -> float:
 
 def test_kid_is_the_unbiased_mmd_and_centred_on_zero_for_one_distribution():
     a, b = features(200, seed=4), features(200, seed=5)
-    whole = kernel_inception_distance(a, b, subsets=1, subset_size=200, seed=0)["kid"]
+    whole = kernel_inception_distance(a, b, subsets=1, size=200, seed=0)["kid"]
     assert whole == pytest.approx(unbiased_mmd2(a.numpy(), b.numpy()), rel=1e-9)
     same = [
         kernel_inception_distance(features(100, seed=s), features(100, seed=s + 50), 1, 100, 0)["kid"]
@@ -101,7 +102,8 @@ class Oracle(Segmenter):
 
 def score_with(segmenter: Oracle, labels: torch.Tensor) -> dict[str, float]:
     metric = SegmentationScore.__new__(SegmentationScore)
-    metric.name, metric.network, metric.matrix = "oracle", segmenter, None
+    metric.name, metric.network = "oracle", segmenter
+    metric.reset()
     segmenter.labels = labels
     metric.update(EvalBatch(fake=torch.zeros(len(labels), 3, *labels.shape[-2:]), labels=labels))
     return metric.compute()
@@ -232,24 +234,29 @@ def test_zoo_eval_of_singan_measures_samples_against_the_training_image(tmp_path
     overrides = [f"data.path={image}", "schedule.iterations=4", "schedule.decay_at=3", "G.nfc=8", "G.min_nfc=8", *QUIET]
     zoo.train(zoo.make_config("singan", overrides=overrides), out=tmp_path / "run")
     model = tmp_path / "run" / "model"
-    args = [
-        "eval",
-        str(model),
-        "-M",
-        "sifid",
-        "-M",
-        "ssim",
-        "--count",
-        "3",
-        "--set",
-        f"sifid.file={standin_imagenet_inception}",
-    ]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    written = json.loads((model / "metrics.json").read_text())
+
+    def measure(*args: str) -> dict:
+        result = CliRunner().invoke(app, ["eval", str(model), *args])
+        assert result.exit_code == 0, result.output
+        return json.loads((model / "metrics.json").read_text())
+
+    sifid = ["-M", "sifid", "-M", "ssim", "--count", "3", "--set", f"sifid.file={standin_imagenet_inception}"]
+    written = measure(*sifid)
     values = {r["name"]: r["value"] for r in written["results"]}
     assert values["sifid"] > 0 and -1 <= values["ssim"] <= 1
     assert written["images"] == 3 and written["resolution"] == [60, 80]
+    assert measure(*sifid, "--set", "model.start_scale=1")["protocol"]["model"] == {"start_scale": 1}  # row N-1
+
+    high = tmp_path / "high.png"  # super-resolution: the model's image x2, against a photo at that size
+    Image.open(DEFAULT).convert("RGB").resize((160, 120), Image.Resampling.BICUBIC).save(high)
+    written = measure("-M", "psnr", "--count", "2", "--set", "model.super_resolve=2", "--set", f"data.path={high}")
+    assert written["resolution"] == [120, 160] and written["protocol"]["model"] == {"super_resolve": 2}
+    assert 10 < written["results"][0]["value"] < 100
+
+    wrong = CliRunner().invoke(app, ["eval", str(model), *sifid, "--set", "model.start=1"])
+    assert isinstance(wrong.exception, ConfigError)
+    offered = "(it has: model.start_scale, model.super_resolve)"
+    assert f"model.start: this model's evaluation has no such option {offered}" in str(wrong.exception)
 
 
 def test_a_metric_the_model_cannot_feed_is_refused_by_name(trained_run, tmp_path):
@@ -313,3 +320,57 @@ def test_the_training_part_of_a_held_out_split_is_still_the_data_set_for_the_tra
     part.set_epoch(5)
     part.augment = False
     assert (data.epoch, data.augment, len(part), part[2]) == (5, False, 3, 2)
+
+
+class Collecting(Metric):
+    """Counts what it is fed (built once, reset before every run)."""
+
+    needs = ("variants",)
+    higher_is_better: ClassVar[dict[str, bool]] = {"seen": True}
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.seen = 0
+
+    def update(self, batch):
+        self.seen += len(batch.fake)
+
+    def compute(self):
+        return {"seen": float(self.seen)}
+
+
+def test_a_model_whose_outputs_do_not_vary_is_refused_for_diversity_and_a_metric_resets_between_runs():
+    from test_messages import tiny_spade
+
+    from zoo.evaluation import evaluate
+
+    class Labels(torch.utils.data.Dataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return {"label": torch.full((1, 64, 64), i, dtype=torch.long), "target": torch.zeros(3, 64, 64)}
+
+    plain = tiny_spade()  # no VAE: every seed gives the same image
+    with pytest.raises(ConfigError, match="metric diversity needs variants"):
+        evaluate(plain, Labels(), {"diversity": Collecting()}, "labels", variants=2, progress=False)
+    vae = tiny_spade("G.use_vae=true")
+    metric = Collecting()
+    for _ in range(2):
+        assert evaluate(vae, Labels(), {"diversity": metric}, "labels", variants=2, progress=False).values == {
+            "seen": 2.0
+        }
+
+
+def test_kid_records_the_subset_size_it_measured_with():
+    from zoo.plugins.metrics.inception import KID
+
+    kid = KID.__new__(KID)
+    kid.subsets, kid.subset_size, kid.seed, kid.weights = 10, 1000, 0, {}
+    kid.reset()
+    kid.fake, kid.real = [features(30, seed=1)], [features(40, seed=2)]
+    assert kid.protocol()["subset_size"] == 30 and kid.compute()["kid"] == pytest.approx(
+        kernel_inception_distance(kid.fake[0], kid.real[0], 10, 30, 0)["kid"]
+    )

@@ -4,6 +4,7 @@ and ``metrics.json`` (read by the model card's ``model-index``) is written here.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,13 +61,18 @@ def evaluate(
     seed: int = 0,
     variants: int = 0,
     progress: bool = True,
+    options: Mapping[str, Any] | None = None,
 ) -> Evaluation:
     """Feed ``count`` outputs (default: one per data-set item; items repeat for a single-image model)
-    to every metric, without the data set's augmentation; a batch starting at position i is made
-    with seed ``seed + i``."""
+    to every (reset) metric, without the data set's augmentation; a batch starting at position i
+    is made with seed ``seed + i``. ``options`` go to the pipeline's ``evaluation_batch`` (what
+    its family's protocols vary: ``zoo eval --set model.KEY=VALUE``) and into the record."""
     if not len(dataset):
         raise ConfigError(f"the data set {dataset_name} is empty: nothing to evaluate on")
+    options = dict(options or {})
+    _check_options(pipeline, options)
     for metric in metrics.values():  # feature networks run where the model runs
+        metric.reset()
         for part in vars(metric).values():
             if isinstance(part, torch.nn.Module):
                 part.to(pipeline.device)
@@ -81,7 +87,7 @@ def evaluate(
         for start in range(0, count, batch_size):
             indices = range(start, min(start + batch_size, count))
             items = default_collate([dataset[i % len(dataset)] for i in indices])
-            batch = pipeline.evaluation_batch(items, seed + start, variants=wanted)
+            batch = pipeline.evaluation_batch(items, seed + start, variants=wanted, **options)
             if start == 0:
                 _check_needs(metrics, batch, dataset_name)
             resolution = tuple(batch.fake.shape[-2:])
@@ -89,7 +95,7 @@ def evaluate(
                 metric.update(batch)
             bar.advance(task, len(indices))
     values = {key: value for metric in metrics.values() for key, value in metric.compute().items()}
-    protocol = {name: metric.protocol() for name, metric in metrics.items()}
+    protocol = {name: metric.protocol() for name, metric in metrics.items()} | ({"model": options} if options else {})
     return Evaluation(values, dataset_name, count, resolution, protocol)
 
 
@@ -103,6 +109,17 @@ def better(metric: Metric, key: str, new: float, old: float | None) -> bool:
     if key not in metric.higher_is_better:
         raise ConfigError(f"eval.best={key!r}: the metric gives {', '.join(metric.higher_is_better)}")
     return old is None or (new > old if metric.higher_is_better[key] else new < old)
+
+
+def _check_options(pipeline: InferencePipeline, options: Mapping[str, Any]) -> None:
+    """Refuse, by name, an option the pipeline's ``evaluation_batch`` does not take."""
+    taken = [
+        n for n in inspect.signature(pipeline.evaluation_batch).parameters if n not in ("items", "seed", "variants")
+    ]
+    for key in options:
+        if key not in taken:
+            offers = ", ".join(f"model.{name}" for name in taken) or "none"
+            raise ConfigError(f"--set model.{key}: this model's evaluation has no such option (it has: {offers})")
 
 
 def _check_needs(metrics: Mapping[str, Metric], batch: EvalBatch, dataset: str) -> None:

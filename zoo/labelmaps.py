@@ -252,7 +252,8 @@ class LabelMapPipeline(Pipeline):
         outputs = [self.synthesize(labels, instances, seed=seed + k) for k in range(1 + variants)]
         unit = [to_unit(o) for o in outputs]
         classes = self.encoding.spec.classes(labels)[:, 0]
-        return EvalBatch(fake=unit[0], real=to_unit(items["target"]), labels=classes, variants=unit[1:])
+        varied = unit[1:] if any(not torch.equal(v, unit[0]) for v in unit[1:]) else None  # None: not multimodal
+        return EvalBatch(fake=unit[0], real=to_unit(items["target"]), labels=classes, variants=varied)
 
     @staticmethod
     def output(images: torch.Tensor, output_type: OutputType, single: bool) -> Any:

@@ -32,7 +32,8 @@ class EvalBatch:
 
 
 class Metric:
-    """Base of every metric: :meth:`update` with batches, then :meth:`compute`.
+    """Base of every metric: :meth:`update` with batches, then :meth:`compute`; :meth:`reset`
+    empties what was collected, so one built metric (its network loaded once) measures again.
 
     ``needs`` names the :class:`EvalBatch` fields it reads beyond ``fake``, so ``zoo eval`` can
     refuse a metric a model or data set cannot feed before any image is made. ``higher_is_better``
@@ -42,6 +43,10 @@ class Metric:
     needs: ClassVar[tuple[str, ...]] = ()
     higher_is_better: ClassVar[dict[str, bool]] = {}
     summary: ClassVar[str] = ""
+
+    def reset(self) -> None:
+        """Forget every batch; constructors call it, :func:`zoo.evaluation.evaluate` before each run."""
+        raise NotImplementedError
 
     def update(self, batch: EvalBatch) -> None:
         raise NotImplementedError
@@ -80,6 +85,11 @@ def weights_file(file: str | None, env: str, what: str, published: str) -> Path:
     return Path(path)
 
 
+def weights_record(path: Path) -> dict[str, str]:
+    """A weights file's name and SHA-256, hashed once when a metric is built, for ``metrics.json``."""
+    return {"weights": path.name, "weights_sha256": file_hash(path)}
+
+
 def file_hash(path: Path) -> str:
     """The SHA-256 of a weights file, for the record of how a number was measured."""
     digest = hashlib.sha256()
@@ -97,3 +107,10 @@ def to_unit(images: torch.Tensor) -> torch.Tensor:
 def quantize(images: torch.Tensor) -> torch.Tensor:
     """Images in [0, 1] as the uint8 a saved PNG holds: every protocol measures saved images."""
     return (images.clamp(0, 1) * 255).round().to(torch.uint8)
+
+
+def as_saved(images: torch.Tensor, device: torch.device | None = None, signed: bool = False) -> torch.Tensor:
+    """Images in [0, 1] with the values a saved PNG would give back, as float on ``device``; in
+    [-1, 1] if ``signed`` (what ImageNet networks in the LPIPS and SIFID code take)."""
+    saved = quantize(images).to(device).float() / 255
+    return saved * 2 - 1 if signed else saved

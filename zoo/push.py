@@ -16,7 +16,7 @@ from zoo.inference import PROVENANCE_NAME, InferencePipeline
 from zoo.model_cards import model_card, render_samples
 from zoo.registry import Registry
 
-STALE = ["samples.png", "bench.json", PROVENANCE_NAME]
+STALE = ["samples.png", "bench.json", "metrics.json", PROVENANCE_NAME]
 """What a push may publish besides the weights and the exporters' files, so an earlier push may
 have left it; each exporter declares its own stale files (``Exporter.stale``)."""
 
@@ -33,6 +33,7 @@ def push(
     commit_message: str = "Upload model with zoo",
     exports: Iterable[str] = (),
     bench: str | Path | None = None,
+    metrics: str | Path | None = None,
     samples: int = 4,
     model_card_kwargs: Mapping[str, Any] | None = None,
     allow_patterns: list[str] | str | None = None,
@@ -42,7 +43,8 @@ def push(
     """Upload ``pipeline`` to ``repo_id`` (created if missing): weights, config and provenance, the
     model card (``model_card_kwargs`` override its template's values), a grid of samples, the
     verified artifacts of the exporters named in ``exports`` (``zoo list exporter``) with their
-    reports, and a ``zoo bench --json`` table if given. ``branch`` is created from ``main`` if it
+    reports, a ``zoo bench --json`` table and a ``zoo eval`` ``metrics.json`` if given (the card's
+    ``model-index`` is filled from the latter). ``branch`` is created from ``main`` if it
     does not exist; ``create_pr`` opens a pull request against it instead of committing. What an
     earlier push left and this one does not renew is removed (and what ``delete_patterns``
     names); ``allow_patterns``/``ignore_patterns`` filter what is uploaded, as for
@@ -63,6 +65,8 @@ def push(
             publish_export(pipeline, format, registry, folder)
         if bench is not None:
             shutil.copyfile(bench, folder / "bench.json")
+        if metrics is not None:
+            shutil.copyfile(metrics, folder / "metrics.json")
         card |= model_card_kwargs or {}
         model_card(pipeline, registry, folder, repo_id, **card).save(folder / "README.md")
         info = api.upload_folder(

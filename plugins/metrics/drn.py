@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from zoo.errors import ConfigError
-from zoo.metric import Segmenter, file_hash, weights_file
+from zoo.metric import Segmenter, weights_file, weights_record
 
 DRN_ENV = "ZOO_DRN_WEIGHTS"
 DRN_FILE = "drn-d-105_ms_cityscapes.pth"
@@ -142,7 +142,7 @@ def drn_d_105_cityscapes(file: str | None = None) -> Segmenter:
         model.load_state_dict(state)
     except RuntimeError as exc:
         raise ConfigError(f"{path}: not DRN-D-105 segmentation weights ({str(exc).splitlines()[0]})") from None
-    model.record = {"model": "drn_d_105", "weights": path.name, "weights_sha256": file_hash(path)}
+    model.record = {"model": "drn_d_105", **weights_record(path)}
     return model
 
 

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from zoo.errors import ZooError
-from zoo.metric import EvalBatch, Metric, file_hash, quantize, weights_file
+from zoo.metric import EvalBatch, Metric, as_saved, quantize, weights_file, weights_record
 
 FID_ENV = "ZOO_INCEPTION_FID_WEIGHTS"
 FID_FILE = "weights-inception-2015-12-05-6726825d.pth"
@@ -45,6 +45,10 @@ class _InceptionMetric(Metric):
             file, FID_ENV, f"the TF-ported Inception-v3 weights pt_inception-2015-12-05 ({FID_FILE})", FID_URL
         )
         self.extractor = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"], str(self.path)).eval()
+        self.weights = weights_record(self.path)
+        self.reset()
+
+    def reset(self) -> None:
         self.fake: list[torch.Tensor] = []
         self.real: list[torch.Tensor] = []
 
@@ -60,8 +64,7 @@ class _InceptionMetric(Metric):
     def protocol(self) -> dict[str, Any]:
         return {
             "features": "Inception-v3 pool3 (2048), torch-fidelity inception-v3-compat, uint8 input, 299x299",
-            "weights": self.path.name,
-            "weights_sha256": file_hash(self.path),
+            **self.weights,
         }
 
 
@@ -85,16 +88,23 @@ class KID(_InceptionMetric):
         self.subsets, self.subset_size, self.seed = subsets, subset_size, seed
 
     def compute(self) -> dict[str, float]:
-        return kernel_inception_distance(
-            torch.cat(self.fake), torch.cat(self.real), self.subsets, self.subset_size, self.seed
-        )
+        return kernel_inception_distance(torch.cat(self.fake), torch.cat(self.real), self.subsets, self.used, self.seed)
+
+    @property
+    def used(self) -> int:
+        """The subset size measured with: ``subset_size``, or every image where there are fewer
+        (torch-fidelity would refuse; the size used is recorded, so the number is not mistaken
+        for a 1000-image one)."""
+        return min(self.subset_size, sum(map(len, self.fake)), sum(map(len, self.real)))
+
+    def protocol(self) -> dict[str, Any]:
+        return super().protocol() | {"subsets": self.subsets, "subset_size": self.used, "seed": self.seed}
 
 
-def kernel_inception_distance(a: torch.Tensor, b: torch.Tensor, subsets: int, subset_size: int, seed: int) -> dict:
-    """torch-fidelity's KID over ``subsets`` random subsets of at most ``subset_size`` rows a side."""
+def kernel_inception_distance(a: torch.Tensor, b: torch.Tensor, subsets: int, size: int, seed: int) -> dict:
+    """torch-fidelity's KID over ``subsets`` random subsets of ``size`` rows a side."""
     from torch_fidelity.metric_kid import kid_features_to_metric
 
-    size = min(subset_size, len(a), len(b))
     out = kid_features_to_metric(
         a.double(),
         b.double(),
@@ -144,13 +154,17 @@ class SIFID(Metric):
     def __init__(self, file: str | None = None):
         self.path = weights_file(file, SIFID_ENV, f"torchvision's ImageNet Inception-v3 ({SIFID_FILE})", SIFID_URL)
         self.network = sifid_network(str(self.path))
+        self.weights = weights_record(self.path)
+        self.reset()
+
+    def reset(self) -> None:
         self.values: list[float] = []
 
     @torch.no_grad()
     def update(self, batch: EvalBatch) -> None:
         device = next(self.network.parameters()).device
         for fake, real in zip(batch.fake, batch.real, strict=True):
-            maps = self.network(torch.stack([quantize(fake), quantize(real)]).to(device).float() / 255 * 2 - 1)
+            maps = self.network(as_saved(torch.stack([fake, real]), device, signed=True))
             self.values.append(single_image_fid(maps[0].double(), maps[1].double()))
 
     def compute(self) -> dict[str, float]:
@@ -159,6 +173,5 @@ class SIFID(Metric):
     def protocol(self) -> dict[str, Any]:
         return {
             "features": "torchvision Inception-v3 Conv2d_4a_3x3 (192), every position a sample, no resize",
-            "weights": self.path.name,
-            "weights_sha256": file_hash(self.path),
+            **self.weights,
         }

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import torch
 
 from zoo.errors import ZooError
-from zoo.metric import EvalBatch, Metric, file_hash, quantize, weights_file
+from zoo.metric import EvalBatch, Metric, as_saved, weights_file, weights_record
 
 ALEX_ENV = "ZOO_ALEXNET_WEIGHTS"
 ALEX_FILE = "alexnet-owt-7be5be79.pth"
@@ -43,6 +43,10 @@ class LPIPSDiversity(Metric):
     def __init__(self, file: str | None = None):
         self.path = weights_file(file, ALEX_ENV, f"torchvision's ImageNet AlexNet ({ALEX_FILE}) for LPIPS", ALEX_URL)
         self.network = lpips_alex(str(self.path))
+        self.weights = weights_record(self.path)
+        self.reset()
+
+    def reset(self) -> None:
         self.distances: list[torch.Tensor] = []
 
     @torch.no_grad()
@@ -51,7 +55,7 @@ class LPIPSDiversity(Metric):
         if len(outputs) < 2:
             raise ZooError("LPIPS diversity needs at least two outputs per input: set --variants 2 or more")
         device = next(self.network.parameters()).device
-        scaled = [quantize(x).to(device).float() / 255 * 2 - 1 for x in outputs]
+        scaled = [as_saved(x, device, signed=True) for x in outputs]
         for a, b in itertools.combinations(scaled, 2):
             self.distances.append(self.network(a, b).flatten().cpu())
 
@@ -61,6 +65,5 @@ class LPIPSDiversity(Metric):
     def protocol(self) -> dict[str, Any]:
         return {
             "features": "LPIPS v0.1 AlexNet (torchmetrics' linear layers)",
-            "weights": self.path.name,
-            "weights_sha256": file_hash(self.path),
+            **self.weights,
         }

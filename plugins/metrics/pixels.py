@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import torch
 
-from zoo.metric import EvalBatch, Metric, quantize
+from zoo.metric import EvalBatch, Metric, as_saved
 
 
 class _Paired(Metric):
@@ -15,11 +15,14 @@ class _Paired(Metric):
     name: ClassVar[str]
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
         self.values: list[torch.Tensor] = []
 
     def update(self, batch: EvalBatch) -> None:
-        fake, real = (quantize(x).double() / 255 for x in (batch.fake, batch.real))
-        self.values.append(self.score(fake.cpu(), real.cpu()))
+        fake, real = (as_saved(x).double() for x in (batch.fake, batch.real))
+        self.values.append(self.score(fake, real))
 
     def compute(self) -> dict[str, float]:
         return {self.name: float(torch.cat(self.values).mean())}

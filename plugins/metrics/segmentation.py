@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from zoo.metric import EvalBatch, Metric, quantize
+from zoo.metric import EvalBatch, Metric, as_saved
 
 
 def confusion(predicted: torch.Tensor, target: torch.Tensor, classes: int, ignore: int) -> torch.Tensor:
@@ -42,17 +42,23 @@ class SegmentationScore(Metric):
 
         self.name = segmenter
         self.network = get_registry().create("segmenter", segmenter, **(options or {})).eval()
+        self.reset()
+
+    def reset(self) -> None:
         self.matrix: torch.Tensor | None = None
+        self.pixels = self.unscored = 0
 
     @torch.no_grad()
     def update(self, batch: EvalBatch) -> None:
         device = next(self.network.parameters()).device
-        logits = self.network(quantize(batch.fake).to(device).float() / 255)
+        logits = self.network(as_saved(batch.fake, device))
         target = self.network.target(batch.labels.to(device))
         if logits.shape[-2:] != target.shape[-2:]:
             logits = torch.nn.functional.interpolate(logits, target.shape[-2:], mode="bilinear", align_corners=False)
         classes, ignore = logits.shape[1], self.network.ignore
         target = torch.where(target >= classes, ignore, target)  # the don't-care class and classes it lacks
+        self.pixels += target.numel()
+        self.unscored += int((target == ignore).sum())
         counts = confusion(logits.argmax(1), target, classes, ignore).cpu()
         self.matrix = counts if self.matrix is None else self.matrix + counts
 
@@ -60,4 +66,5 @@ class SegmentationScore(Metric):
         return scores(self.matrix)
 
     def protocol(self) -> dict[str, Any]:
-        return {"segmenter": self.name, **getattr(self.network, "record", {})}
+        unscored = self.unscored / max(self.pixels, 1)  # don't-care pixels, and classes the segmenter lacks
+        return {"segmenter": self.name, **getattr(self.network, "record", {}), "unscored_pixels": round(unscored, 6)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from zoo.errors import ConfigError
-from zoo.metric import Segmenter, file_hash, weights_file
+from zoo.metric import Segmenter, weights_file, weights_record
 
 SEGMENTER_ENV = "ZOO_SEGMENTER_WEIGHTS"
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -43,5 +43,5 @@ def torchvision_segmenter(
         raise ConfigError(
             f"{path}: not a {model} with {classes} classes (missing {missing[0]} and {len(missing) - 1} more)"
         )
-    record = {"model": model, "classes": classes, "weights": path.name, "weights_sha256": file_hash(path)}
+    record = {"model": model, "classes": classes, **weights_record(path)}
     return TorchvisionSegmenter(network, ignore, record)

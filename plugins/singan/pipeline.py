@@ -82,11 +82,20 @@ class SinGANPipeline(Pipeline):
         images = self.generator(n, scale_h, scale_w, start=start_scale, generator=_rng(seed))
         return self._out(images, output_type, single=False)
 
-    def evaluation_batch(self, items: Mapping[str, Any], seed: int, variants: int = 0) -> EvalBatch:
-        """Random samples at the training size beside the training image (the data set's one
-        item, repeated), resized to the model's finest scale where the file is larger."""
+    def evaluation_batch(
+        self, items: Mapping[str, Any], seed: int, variants: int = 0, start_scale: int = 0, super_resolve: float = 0
+    ) -> EvalBatch:
+        """The paper's protocols against the data set's image (repeated): random samples from
+        ``start_scale`` (SIFID is reported from scale N, 0, and N-1, 1), or, with
+        ``super_resolve`` set to a factor, the reconstruction enlarged that much against the
+        data set's image at full resolution (train on the image shrunk by the factor, as the
+        paper does, then evaluate with ``--set data.path=`` the original). The real image is
+        resized to the output's size where they differ."""
         real = to_unit(items["target"])
-        fake = self.sample(len(real), seed=seed, output_type="pt")
+        if super_resolve:
+            fake = [self.super_resolve(factor=super_resolve, seed=seed + k, output_type="pt") for k in range(len(real))]
+        else:
+            fake = self.sample(len(real), start_scale=start_scale, seed=seed, output_type="pt")
         fake = torch.stack(fake) if isinstance(fake, list) else fake
         if real.shape[-2:] != fake.shape[-2:]:
             real = F.interpolate(real, fake.shape[-2:], mode="bicubic", align_corners=False, antialias=True)

@@ -25,7 +25,10 @@ def eval_command(
     set_: Annotated[
         list[str] | None,
         typer.Option(
-            "--set", "-s", help="KEY=VALUE: data.path=..., data.split=val, fid.file=..., segmentation.segmenter=..."
+            "--set",
+            "-s",
+            help="KEY=VALUE: data.path=..., data.split=val, fid.file=..., segmentation.segmenter=..., "
+            "model.KEY for the model's protocol options (SinGAN: model.start_scale, model.super_resolve)",
         ),
     ] = None,
     count: Annotated[int | None, typer.Option("--count", min=1, help="Images to make (default: one an item).")] = None,
@@ -49,9 +52,11 @@ def eval_command(
 
     registry = get_registry()
     settings = parse_overrides(set_ or [])
-    unknown = set(settings) - {"data", *metric}
+    unknown = set(settings) - {"data", "model", *metric}
     if unknown:
-        raise ConfigError(f"--set {sorted(unknown)[0]}.…: set data.KEY or METRIC.KEY for a metric given with --metric")
+        raise ConfigError(
+            f"--set {sorted(unknown)[0]}.…: set data.KEY, model.KEY or METRIC.KEY for a metric given with --metric"
+        )
     folder = output or (Path(model) if Path(model).is_dir() else None)
     if folder is None:
         raise ConfigError(f"{model} is not a local folder: give --output for metrics.json")
@@ -60,7 +65,7 @@ def eval_command(
     name = data or pipe.config.data.name
     options = (pipe.config.data.options if data is None else {}) | settings.get("data", {})
     dataset = registry.create("dataset", name, **options)
-    result = evaluate(pipe, dataset, metrics, name, count, batch_size, seed, variants)
+    result = evaluate(pipe, dataset, metrics, name, count, batch_size, seed, variants, options=settings.get("model"))
     path = write_metrics(folder, result)
     table = Table(
         "metric",

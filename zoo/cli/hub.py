@@ -21,7 +21,7 @@ def build_push() -> Any:
 
     registry = get_registry()
     names = ", ".join(entry.name for entry in registry.entries("exporter"))
-    taken = {"export", "bench", "samples", "private", "branch", "create-pr", "token", "help"}
+    taken = {"export", "bench", "metrics", "samples", "private", "branch", "create-pr", "token", "help"}
     flags = shortcuts(registry, taken)
 
     def push_command(
@@ -33,6 +33,10 @@ def build_push() -> Any:
             list[str] | None, typer.Option("--export", help=f"Also export, verify and upload this format ({names}).")
         ] = None,
         bench: Annotated[Path | None, typer.Option(help="A `zoo bench --json` table to publish with it.")] = None,
+        metrics: Annotated[
+            Path | None,
+            typer.Option(help="A `zoo eval` metrics.json for the card's results (default: the one beside MODEL)."),
+        ] = None,
         samples: Annotated[int, typer.Option(help="Images in the sample grid (0: none).")] = 4,
         private: Annotated[bool, typer.Option("--private", help="Create the repository private.")] = False,
         branch: Annotated[
@@ -49,9 +53,12 @@ def build_push() -> Any:
 
         formats = chosen_formats(shortcut_values, flags, [registry.get("exporter", f).name for f in exports or []])
         pipeline = load(model, device="cpu", registry=registry)
+        beside = Path(model) / "metrics.json"
+        if metrics is None and beside.is_file():
+            metrics = beside
         url = push(
             pipeline, repo_id, registry, token=token, private=private or None, branch=branch, create_pr=create_pr,
-            exports=formats, bench=bench, samples=samples,
+            exports=formats, bench=bench, metrics=metrics, samples=samples,
         )  # fmt: skip
         typer.echo(f"pushed {model} to {repo_id}: {url}")
 

@@ -39,11 +39,11 @@ class Evaluator:
     a single-image model's, which is then measured on what it trained on) and measures on them."""
 
     def __init__(self, settings: EvalSettings, registry: Registry, run_dir: Path, dataset_name: str):
-        self.settings, self.registry, self.dataset_name = settings, registry, dataset_name
+        self.settings, self.dataset_name = settings, dataset_name
         self.best_dir = run_dir / BEST_NAME
         self.held_out: Dataset | None = None
-        metrics = build_metrics(registry, settings.metric, settings.options)  # missing weights fail before training
-        if settings.best is not None and not any(settings.best in m.higher_is_better for m in metrics.values()):
+        self.metrics = build_metrics(registry, settings.metric, settings.options)  # missing weights fail here
+        if settings.best is not None and not any(settings.best in m.higher_is_better for m in self.metrics.values()):
             raise ConfigError(f"eval.best={settings.best!r}: none of eval.metric={settings.metric} gives it")
         self.best = _recorded(self.best_dir, settings.best)
 
@@ -63,13 +63,12 @@ class Evaluator:
         """Measure the current weights (the training RNG untouched); keep them if they are the best."""
         with torch.random.fork_rng():
             pipe = pipeline()
-            metrics = build_metrics(self.registry, self.settings.metric, self.settings.options)
-            result = evaluate(pipe, self.held_out, metrics, self.dataset_name, progress=False)
+            result = evaluate(pipe, self.held_out, self.metrics, self.dataset_name, progress=False)
         log(step, result.values)
         key = self.settings.best
         if key is None:
             return
-        owner = next(m for m in metrics.values() if key in m.higher_is_better)
+        owner = next(m for m in self.metrics.values() if key in m.higher_is_better)
         if better(owner, key, result.values[key], self.best):
             self.best = result.values[key]
             pipe.save(self.best_dir)
