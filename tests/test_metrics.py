@@ -140,18 +140,12 @@ def standin_imagenet_inception(tmp_path_factory):
 
 
 def test_sifid_reads_the_192_channel_layer_and_its_formula_is_the_per_position_frechet(standin_imagenet_inception):
-    from torchvision.models import inception_v3
-
     network = sifid_network(str(standin_imagenet_inception))
-    full = inception_v3(weights=None, aux_logits=True, init_weights=False).eval()
-    full.load_state_dict(torch.load(standin_imagenet_inception, weights_only=True))
-    x = torch.rand(1, 3, 128, 160) * 2 - 1
+    state = torch.load(standin_imagenet_inception, weights_only=True)
+    assert torch.equal(network[-1].conv.weight, state["Conv2d_4a_3x3.conv.weight"])  # ends at Conv2d_4a_3x3
     with torch.no_grad():
-        expected = full.Conv2d_4a_3x3(
-            full.Conv2d_3b_1x1(full.maxpool1(full.Conv2d_2b_3x3(full.Conv2d_2a_3x3(full.Conv2d_1a_3x3(x)))))
-        )
-        got = network(x)
-    assert got.shape[1] == 192 and torch.equal(got, expected)
+        # the official block 1 at 128x160: 3x3/2 -> 63x79, 3x3 -> 61x77, padded 3x3, pool 3/2 -> 30x38, 3x3 -> 28x36
+        assert network(torch.rand(1, 3, 128, 160) * 2 - 1).shape == (1, 192, 28, 36)
 
     metric = SIFID(file=str(standin_imagenet_inception))
     fake, real = torch.rand(1, 3, 128, 160), torch.rand(1, 3, 128, 160)
@@ -189,6 +183,7 @@ def test_zoo_eval_with_standin_inception_writes_metrics_json_and_the_card_shows_
     assert set(values) == {"fid", "psnr"} and values["fid"] > 0 and 0 < values["psnr"] < 100
     assert written["images"] == 8 and written["resolution"] == [32, 32]
     assert written["protocol"]["fid"]["weights"] == weights.name
+    assert written["protocol"]["data"]["name"] == "synthetic" and written["protocol"]["data"]["size"] == 32
     assert len(written["protocol"]["fid"]["weights_sha256"]) == 64
 
     card = CliRunner().invoke(app, ["card", str(model)])
@@ -282,7 +277,7 @@ def test_a_metric_the_model_cannot_feed_is_refused_by_name(trained_run, tmp_path
     assert "metric segmentation needs labels" in str(result.exception)
 
 
-def test_drn_d_105_loads_the_official_dataparallel_layout_and_scores_in_train_ids(tmp_path):
+def test_drn_d_105_loads_a_dataparallel_state_dict_upsamples_bilinearly_and_scores_in_train_ids(tmp_path):
     """A stand-in (random) DRN-D-105 state saved as the official DataParallel checkpoint."""
     from zoo.plugins.metrics.drn import DRNSegmenter, drn_d_105_cityscapes
 
@@ -368,9 +363,8 @@ def test_kid_records_the_subset_size_it_measured_with():
     from zoo.plugins.metrics.inception import KID
 
     kid = KID.__new__(KID)
-    kid.subsets, kid.subset_size, kid.seed, kid.weights = 10, 1000, 0, {}
+    kid.subsets, kid.subset_size, kid.seed, kid.weights = 1, 1000, 0, {}
     kid.reset()
-    kid.fake, kid.real = [features(30, seed=1)], [features(40, seed=2)]
-    assert kid.protocol()["subset_size"] == 30 and kid.compute()["kid"] == pytest.approx(
-        kernel_inception_distance(kid.fake[0], kid.real[0], 10, 30, 0)["kid"]
-    )
+    kid.fake, kid.real = [features(30, seed=1)], [features(30, seed=2) + 0.5]
+    assert kid.protocol()["subset_size"] == 30  # all of the 30 images, not the 1000 asked for
+    assert kid.compute()["kid"] == pytest.approx(unbiased_mmd2(kid.fake[0].numpy(), kid.real[0].numpy()), rel=1e-9)

@@ -71,17 +71,20 @@ class Segmenter(nn.Module):
         return labels
 
 
-def weights_file(file: str | None, env: str, what: str, published: str) -> Path:
+def weights_file(file: str | None, env: str, what: str, published: str, option: str = "METRIC.file") -> Path:
     """The local weights file a metric needs (``file``, else the ``env`` variable), or a
-    ConfigError naming the file and where its reference implementation publishes it."""
+    ConfigError naming the file and where its reference implementation publishes it; ``option``
+    is the key that sets ``file`` (a segmenter's is ``segmentation.options.file``)."""
     path = file or os.environ.get(env)
     if not path:
         raise ConfigError(
-            f"{what}: pass file=/path/to/it (zoo eval --set METRIC.file=..., in training eval.options.METRIC.file=...) "
+            f"{what}: pass file=/path/to/it (zoo eval --set {option}=..., in training eval.options.{option}=...) "
             f"or set {env}; it is published at {published}"
         )
     if not Path(path).is_file():
-        raise ConfigError(f"{path}: no such file ({what}; set {env} or file= to the downloaded file from {published})")
+        raise ConfigError(
+            f"{path}: no such file ({what}; set {env} or {option} to the downloaded file from {published})"
+        )
     return Path(path)
 
 
@@ -111,6 +114,6 @@ def quantize(images: torch.Tensor) -> torch.Tensor:
 
 def as_saved(images: torch.Tensor, device: torch.device | None = None, signed: bool = False) -> torch.Tensor:
     """Images in [0, 1] with the values a saved PNG would give back, as float on ``device``; in
-    [-1, 1] if ``signed`` (what ImageNet networks in the LPIPS and SIFID code take)."""
+    [-1, 1] if ``signed`` (what some reference implementations feed their networks)."""
     saved = quantize(images).to(device).float() / 255
     return saved * 2 - 1 if signed else saved

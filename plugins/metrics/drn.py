@@ -12,6 +12,8 @@ from torch import nn
 from zoo.errors import ConfigError
 from zoo.metric import Segmenter, weights_file, weights_record
 
+from .segmenters import SEGMENTER_OPTION
+
 DRN_ENV = "ZOO_DRN_WEIGHTS"
 DRN_FILE = "drn-d-105_ms_cityscapes.pth"
 DRN_URL = f"http://dl.yf.io/drn/{DRN_FILE} (linked from github.com/fyu/drn)"
@@ -134,7 +136,7 @@ class DRNSegmenter(Segmenter):
 def drn_d_105_cityscapes(file: str | None = None) -> Segmenter:
     """DRN-D-105 trained on Cityscapes, from ``file`` or ``ZOO_DRN_WEIGHTS`` (the official
     ``DataParallel`` checkpoint; its ``module.`` prefix is dropped)."""
-    path = weights_file(file, DRN_ENV, f"DRN-D-105 Cityscapes weights ({DRN_FILE})", DRN_URL)
+    path = weights_file(file, DRN_ENV, f"DRN-D-105 Cityscapes weights ({DRN_FILE})", DRN_URL, SEGMENTER_OPTION)
     state = torch.load(path, map_location="cpu", weights_only=True)
     state = {k.removeprefix("module."): v for k, v in state.get("state_dict", state).items()}
     model = DRNSegmenter()

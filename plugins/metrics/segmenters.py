@@ -8,6 +8,8 @@ from zoo.errors import ConfigError
 from zoo.metric import Segmenter, weights_file, weights_record
 
 SEGMENTER_ENV = "ZOO_SEGMENTER_WEIGHTS"
+SEGMENTER_OPTION = "segmentation.options.file"
+"""The key that names a segmenter's weights file (its options sit under the metric's)."""
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -35,7 +37,9 @@ def torchvision_segmenter(
 
     if not hasattr(segmentation, model):
         raise ConfigError(f"segmenter model={model!r}: torchvision has deeplabv3_resnet50, fcn_resnet50, ...")
-    path = weights_file(file, SEGMENTER_ENV, f"a trained torchvision {model} state dict", "your own training run")
+    path = weights_file(
+        file, SEGMENTER_ENV, f"a trained torchvision {model} state dict", "your own training run", SEGMENTER_OPTION
+    )
     network = getattr(segmentation, model)(weights=None, weights_backbone=None, num_classes=classes, aux_loss=False)
     state = torch.load(path, map_location="cpu", weights_only=True)
     missing, _ = network.load_state_dict({k: v for k, v in state.items() if not k.startswith("aux")}, strict=False)

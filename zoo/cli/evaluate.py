@@ -27,8 +27,8 @@ def eval_command(
         typer.Option(
             "--set",
             "-s",
-            help="KEY=VALUE: data.path=..., data.split=val, fid.file=..., segmentation.segmenter=..., "
-            "model.KEY for the model's protocol options (SinGAN: model.start_scale, model.super_resolve)",
+            help="KEY=VALUE: data.root=..., data.split=val, fid.file=..., segmentation.segmenter=..., "
+            "model.KEY for the options of the model's own protocols (a wrong key lists them)",
         ),
     ] = None,
     count: Annotated[int | None, typer.Option("--count", min=1, help="Images to make (default: one an item).")] = None,
@@ -44,7 +44,7 @@ def eval_command(
     from rich.console import Console
     from rich.table import Table
 
-    from zoo.config import parse_overrides
+    from zoo.config import parse_overrides, portable
     from zoo.errors import ConfigError
     from zoo.evaluation import build_metrics, evaluate, write_metrics
     from zoo.loading import load
@@ -63,9 +63,11 @@ def eval_command(
     metrics = build_metrics(registry, metric, {name: settings.get(name, {}) for name in metric})
     pipe = load(model, device=device)
     name = data or pipe.config.data.name
-    options = (pipe.config.data.options if data is None else {}) | settings.get("data", {})
+    own = data is None or registry.get("dataset", data).name == pipe.config.data.name
+    options = (pipe.config.data.options if own else {}) | settings.get("data", {})  # its own: as trained
     dataset = registry.create("dataset", name, **options)
     result = evaluate(pipe, dataset, metrics, name, count, batch_size, seed, variants, options=settings.get("model"))
+    result.protocol["data"] = portable({"name": name, **options})  # split, sizes; a root by its last part only
     path = write_metrics(folder, result)
     table = Table(
         "metric",
