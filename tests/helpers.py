@@ -131,3 +131,16 @@ SPADE_TINY = [
     *QUIET,
 ]
 """A SPADE run on 8 synthetic 64x64 scenes (xavier gain 1, so that untrained style codes show)."""
+
+
+def random_pipeline(arch: str, overrides: list[str]) -> zoo.Pipeline:
+    """A pipeline with the random initial weights (seed 0) of ``arch``'s inference networks."""
+    from zoo.saved import assemble
+
+    torch.manual_seed(0)
+    registry = zoo.get_registry()
+    config = zoo.make_config(arch, overrides=overrides)
+    model = registry.get("architecture", arch).obj(config, registry)
+    names = model.inference_networks(config)
+    state = {f"{n}.{k}": v for n in names for k, v in model.nets[n].state_dict().items()}
+    return assemble(config, state, "random weights", registry, device="cpu")

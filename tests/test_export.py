@@ -10,6 +10,7 @@ import onnx
 import pytest
 import torch
 from helpers import HD_TINY, QUIET
+from helpers import random_pipeline as pipeline
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -20,22 +21,10 @@ from zoo.exporting.exporter import ExportError
 from zoo.exporting.prepare import for_export
 from zoo.plugins.datasets.single_image import DEFAULT
 from zoo.plugins.datasets.synthetic import SyntheticScenes
-from zoo.saved import assemble
 
 SPADE_SMALL = ["G.ngf=4", "G.crop_size=64", "G.norm=instance", "D.ndf=8", "D.n_layers=3", "data.size=64"]
 """Instance norm: untrained batch-norm statistics would saturate every output pixel, leaving
 verification nothing but signs to compare."""
-
-
-def pipeline(arch: str, overrides: list[str]) -> zoo.Pipeline:
-    """A pipeline with the random initial weights of ``arch``'s inference networks."""
-    torch.manual_seed(0)
-    registry = zoo.get_registry()
-    config = zoo.make_config(arch, overrides=overrides)
-    model = registry.get("architecture", arch).obj(config, registry)
-    names = model.inference_networks(config)
-    state = {f"{n}.{k}": v for n in names for k, v in model.nets[n].state_dict().items()}
-    return assemble(config, state, "random weights", registry, device="cpu")
 
 
 @pytest.fixture(scope="module")

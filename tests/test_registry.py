@@ -51,7 +51,7 @@ def test_builtins_register_through_the_entry_point_group():
         ),
         ("exporter", "*", ["onnx", "tensorrt"]),
         ("pretrained", "spade-*", ["spade-ade20k", "spade-cityscapes", "spade-coco-stuff"]),
-        ("command", "*", ["edit", "singan"]),
+        ("command", "*", ["edit", "paint", "singan"]),
     ],
 )
 def test_list_models_with_wildcards_for_every_kind(kind, pattern, expected):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -123,12 +123,26 @@ class SeededDataset(Dataset):
 class LabelSpec:
     """How a data set's label values become classes: ``value + shift`` is the class, and the
     ``dontcare`` value becomes class ``label_nc``, an extra "unknown" class. ``instances`` says
-    whether the data set has instance maps."""
+    whether the data set has instance maps. ``palette`` gives each class (in class order, the
+    don't-care class last where there is one) its official name and colour, for painters."""
 
     label_nc: int
     dontcare: int | None = None
     shift: int = 0
     instances: bool = False
+    palette: tuple[tuple[str, tuple[int, int, int]], ...] = field(default=(), compare=False, repr=False)
+
+    def swatches(self) -> list[Swatch]:
+        """Every label value a map may hold, with its name and colour: the palette's, or
+        ``class k`` in pix2pixHD's label colours where the data set declares none."""
+        values = [k - self.shift for k in range(self.label_nc)] + ([self.dontcare] if self.dontcare is not None else [])
+        if len(self.palette) >= len(values):
+            return [Swatch(v, name, colour) for v, (name, colour) in zip(values, self.palette, strict=False)]
+        from zoo.nn.semantic import labelcolormap
+
+        colours = labelcolormap(len(values)).tolist()
+        names = [f"class {v}" for v in values[: self.label_nc]] + ["don't care"] * (self.dontcare is not None)
+        return [Swatch(v, n, tuple(c)) for v, n, c in zip(values, names, colours, strict=True)]
 
     @property
     def semantic_nc(self) -> int:
@@ -154,6 +168,15 @@ class LabelSpec:
             raise DataError(f"label value {value} is not one of the model's classes ({self.describe()})")
         shifted = labels + self.shift
         return shifted if self.dontcare is None else torch.where(labels == self.dontcare, self.label_nc, shifted)
+
+
+@dataclass(frozen=True)
+class Swatch:
+    """One class as a painter shows it: the ``value`` its pixels hold in a label map."""
+
+    value: int
+    name: str
+    colour: tuple[int, int, int]
 
 
 def to_device(batch: Any, device: torch.device) -> Any:

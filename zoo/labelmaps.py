@@ -206,11 +206,50 @@ class Prepared(NamedTuple):
     extra: list[torch.Tensor]
 
 
+@dataclass(frozen=True)
+class StyleControls:
+    """The style inputs a label-map model takes beside the maps, for a painter to offer: a
+    ``seed`` for random styles, a style ``photo``, and ``clusters``: per class, how many styles
+    it has to choose from (empty: no per-class choice)."""
+
+    seed: bool = False
+    photo: bool = False
+    clusters: tuple[int, ...] = ()
+
+
 class LabelMapPipeline(Pipeline):
     """Base of pipelines from label maps (and instance maps; without them, each class region
     counts as one instance)."""
 
     usage = 'photo = pipe("labels.png", "instances.png")  # label and instance maps'
+
+    def style_controls(self) -> StyleControls:
+        """What this model's styles take (none by default: one output per label map)."""
+        return StyleControls()
+
+    def paint(
+        self,
+        labels: Any,
+        instances: Any = None,
+        *,
+        seed: int = 0,
+        photo: Any = None,
+        clusters: Mapping[int, int] | None = None,
+        output_type: OutputType = "pil",
+    ) -> Any:
+        """A painter's output for the maps and the chosen style inputs (see :meth:`style_controls`):
+        exactly ``pipe(labels, instances, seed=seed, style=...)`` with the style photo, or the
+        style :meth:`class_styles` makes of ``clusters`` ({label value: style})."""
+        if clusters and photo is not None:
+            raise ZooError("choose styles per class or by a style photo, not both")
+        style = self.class_styles(labels, instances, clusters) if clusters else photo
+        return self(
+            labels, instances, seed=seed, output_type=output_type, **({} if style is None else {"style": style})
+        )
+
+    def class_styles(self, labels: Any, instances: Any, clusters: Mapping[int, int]) -> Any:
+        """The ``style`` giving every instance of the classes in ``clusters`` that class's style."""
+        raise ZooError("this model has no per-class styles to choose")
 
     @cached_property
     def encoding(self) -> LabelEncoding:

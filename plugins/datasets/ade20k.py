@@ -50,6 +50,8 @@ class ADE20K(LabelMaps):
 
     @staticmethod
     def label_spec(options: Mapping[str, Any]) -> LabelSpec:
+        from .palettes import ADE20K
+
         if options.get("labels", "released") == "intended":
-            return LabelSpec(150, dontcare=0, shift=-1)
-        return LabelSpec(151)  # 0..150 as they are: 0 ("other") is channel 0, no separate don't-care
+            return LabelSpec(150, dontcare=0, shift=-1, palette=(*ADE20K[1:], ADE20K[0]))
+        return LabelSpec(151, palette=ADE20K)  # 0..150 as they are: 0 ("other") is channel 0, no separate don't-care

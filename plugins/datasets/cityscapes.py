@@ -60,7 +60,9 @@ class Cityscapes(LabelMaps):
 
     @staticmethod
     def label_spec(options: Mapping[str, Any]) -> LabelSpec:
-        return LabelSpec(options["label_nc"], instances=options["instances"])
+        from .palettes import CITYSCAPES
+
+        return LabelSpec(options["label_nc"], instances=options["instances"], palette=CITYSCAPES[: options["label_nc"]])
 
 
 def _folders(root: Path, split: str) -> dict[str, Path]:

@@ -42,4 +42,7 @@ class COCOStuff(LabelMaps):
 
     @staticmethod
     def label_spec(options: Mapping[str, Any]) -> LabelSpec:
-        return LabelSpec(182, dontcare=255, instances=options["instances"])
+        from .palettes import COCO_STUFF
+
+        palette = (*COCO_STUFF, ("unlabeled", (0, 0, 0)))
+        return LabelSpec(182, dontcare=255, instances=options["instances"], palette=palette)

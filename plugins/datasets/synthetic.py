@@ -93,7 +93,8 @@ class SyntheticScenes(Dataset):
 
     @staticmethod
     def label_spec(options: Mapping[str, Any]) -> LabelSpec:
-        return LabelSpec(len(CLASSES), instances=True)
+        colours = [tuple(round(c * 255) for c in colour) for colour in PALETTE]
+        return LabelSpec(len(CLASSES), instances=True, palette=tuple(zip(CLASSES, colours, strict=True)))
 
     def __init__(
         self,

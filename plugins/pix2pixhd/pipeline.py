@@ -13,9 +13,9 @@ from PIL import Image
 
 from zoo.errors import ZooError
 from zoo.images import OutputType, to_batch
-from zoo.labelmaps import LabelEncoding, LabelMapPipeline
+from zoo.labelmaps import LabelEncoding, LabelMapPipeline, StyleControls
 
-from .styles import Styles, style_map
+from .styles import Styles, instances_of, style_map
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,20 @@ class Pix2PixHDPipeline(LabelMapPipeline):
     ) -> Any:
         label_batch, instance_batch, single = self.maps(labels, instances)
         return self.output(self.synthesize(label_batch, instance_batch, self._styles(style), seed), output_type, single)
+
+    def style_controls(self) -> StyleControls:
+        """With instance features: a seed for random styles, a style photo, and per class the
+        number of K-means styles found (0 where the class learned none)."""
+        if "E" not in self.nets:
+            return StyleControls()
+        return StyleControls(seed=True, photo=True, clusters=tuple(self.nets["E"].counts.tolist()))
+
+    def class_styles(self, labels: Any, instances: Any, clusters: Mapping[int, int]) -> dict[int, int]:
+        """``{instance: style}`` for every instance of the classes (label values) in ``clusters``."""
+        label_batch, instance_batch, _ = self.maps(labels, instances)
+        classes = self.encoding.spec.classes(label_batch)
+        wanted = {int(value) + self.encoding.spec.shift: style for value, style in clusters.items()}
+        return {i: wanted[c] for i, c, _ in instances_of(classes[0], instance_batch[0]) if c in wanted}
 
     def edit(
         self,

@@ -10,7 +10,7 @@ import torch
 from zoo.errors import ZooError
 from zoo.graph import GraphInput, GraphSpec
 from zoo.images import OutputType, to_batch
-from zoo.labelmaps import LabelMapPipeline
+from zoo.labelmaps import LabelMapPipeline, StyleControls
 
 
 class SPADEPipeline(LabelMapPipeline):
@@ -37,6 +37,12 @@ class SPADEPipeline(LabelMapPipeline):
                 raise ZooError("pass a style photo or style codes z, not both")
             z = self.encode(to_batch(style, 3)[0] * 2 - 1)[0]
         return self.output(self.synthesize(label_batch, instance_batch, z, seed), output_type, single)
+
+    def style_controls(self) -> StyleControls:
+        """With the VAE: a seed for the style code z, and a style photo where the encoder is here."""
+        if not getattr(self.nets["G"], "use_vae", False):
+            return StyleControls()
+        return StyleControls(seed=True, photo="E" in self.nets)
 
     def graph_spec(self) -> GraphSpec:
         """The generator over the encoded maps, and a style code ``z`` with the VAE (whose

@@ -38,13 +38,20 @@ def instance_mean(features: torch.Tensor, instances: torch.Tensor) -> torch.Tens
     return (sums / counts)[group].reshape(n, *features.shape[2:], c).permute(0, 3, 1, 2)
 
 
-def colorize(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
-    """Label maps (N, 1, H, W) as colour images in [-1, 1] for sample grids, with the bit-spread
-    palette of pix2pixHD's ``labelcolormap`` (classes at or beyond ``num_classes`` are black)."""
+def labelcolormap(num_classes: int) -> torch.Tensor:
+    """pix2pixHD's ``labelcolormap``: class k's colour (uint8 RGB) spreads k's bits over the three
+    channels from the top bit down, so neighbouring classes look different."""
     ids = torch.arange(num_classes)
-    palette = torch.zeros(num_classes + 1, 3)
+    palette = torch.zeros(num_classes, 3, dtype=torch.long)
     for bit in range(8):
         for channel in range(3):
-            palette[:num_classes, channel] += ((ids >> (3 * bit + channel)) & 1) << (7 - bit)
+            palette[:, channel] += ((ids >> (3 * bit + channel)) & 1) << (7 - bit)
+    return palette.to(torch.uint8)
+
+
+def colorize(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Label maps (N, 1, H, W) as colour images in [-1, 1] for sample grids, in
+    :func:`labelcolormap`'s colours (classes at or beyond ``num_classes`` are black)."""
+    palette = torch.cat([labelcolormap(num_classes).float(), torch.zeros(1, 3)])
     image = palette.to(labels.device)[labels.clamp(0, num_classes).squeeze(1).long()]
     return image.permute(0, 3, 1, 2) / 127.5 - 1
