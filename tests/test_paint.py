@@ -3,6 +3,7 @@ outputs equal to the pipelines', and the page driven end to end in a real, headl
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -167,13 +168,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def served(tmp_path):
-    """``zoo paint`` on a tiny trained SPADE (with the VAE), on a free loopback port."""
+def serving(tmp_path: Path, arch: str, overrides: list[str]):
+    """``zoo paint`` on a tiny model of ``arch`` trained here, on a free loopback port."""
     pytest.importorskip("gradio")
     if not Path(CHROMIUM).exists():
         pytest.skip("no Chromium: apt-get install -y chromium (Debian's package) to drive the page")
-    zoo.train(zoo.make_config("spade", overrides=[*SPADE_TINY, "G.use_vae=true", *QUIET]), out=tmp_path / "run")
+    zoo.train(zoo.make_config(arch, overrides=[*overrides, *QUIET]), out=tmp_path / "run")
     port = free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_TEMP_DIR": str(tmp_path / "gradio")}
     command = [sys.executable, "-m", "zoo", "paint", str(tmp_path / "run" / "model"), "--port", str(port)]
@@ -195,6 +195,34 @@ def served(tmp_path):
         server.terminate()
         server.wait(30)
         log.close()
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A tiny SPADE with the VAE, painted."""
+    yield from serving(tmp_path, "spade", [*SPADE_TINY, "G.use_vae=true"])
+
+
+@pytest.fixture
+def served_styles(tmp_path):
+    """A tiny pix2pixHD with instance features and their per-class styles, painted."""
+    yield from serving(tmp_path, "pix2pixhd", [*HD_TINY, "model.instance_features=true"])
+
+
+@contextlib.contextmanager
+def browser_page(url: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.locator("#canvas canvas").first.wait_for()
+        page.wait_for_timeout(1500)
+        try:
+            yield page
+        finally:
+            browser.close()
 
 
 def stroke(page, y: float) -> None:
@@ -223,24 +251,22 @@ def output_after(page, previous: str | None) -> str:
     raise AssertionError("the output did not update after the stroke")
 
 
-def choose(page, name: str) -> None:
-    field = page.locator("#class input")
-    field.click()
-    field.fill(name)
+def choose(page, name: str, field: str = "#class") -> None:
+    """Pick ``name`` in the dropdown ``field`` by typing it, as a user filters a long list."""
+    box = page.locator(f"{field} input")
+    box.click()
+    box.fill(name)
     page.keyboard.press("Enter")
     page.wait_for_timeout(800)
 
 
-def test_zoo_paint_in_chromium_strokes_of_two_classes_and_the_pipelines_output(served, tmp_path):
-    from playwright.sync_api import sync_playwright
+def shown_image(page, src: str) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(page.request.get(src).body())))
 
+
+def test_zoo_paint_in_chromium_strokes_of_two_classes_and_the_pipelines_output(served, tmp_path):
     url, model = served
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url)
-        page.locator("#canvas canvas").first.wait_for()
-        page.wait_for_timeout(1500)
+    with browser_page(url) as page:
         choose(page, "sky")
         stroke(page, 0.75)  # sky over the grass
         first = output_after(page, None)
@@ -259,7 +285,8 @@ def test_zoo_paint_in_chromium_strokes_of_two_classes_and_the_pipelines_output(s
 
         labels = page.locator("#downloads a[download='labels.png']")
         ids = np.asarray(Image.open(io.BytesIO(fetched(page, labels)))).astype(np.int64)
-        assert {0, 5} <= set(np.unique(ids).tolist())  # both strokes are in the exported map
+        start = SyntheticScenes(size=64, num_samples=8)[0]["label"][0].numpy()  # the page's first map
+        assert (ids == 1).sum() < (start == 1).sum() and (ids == 5).sum() > (start == 5).sum()  # sky on grass, road
         assert ids[1, 1] == 3  # and the fill
         expected = np.asarray(zoo.load(model, device="cpu")(ids, seed=0))
         assert np.abs(output.astype(int) - expected.astype(int)).max() <= 1  # other process, same pipeline
@@ -281,7 +308,6 @@ def test_zoo_paint_in_chromium_strokes_of_two_classes_and_the_pipelines_output(s
         unknown = page.get_by_text("label value 9", exact=False).first
         unknown.wait_for(timeout=30000)
         assert "Traceback" not in page.content()
-        browser.close()
 
 
 def test_without_gradio_zoo_paint_says_how_to_install_it(monkeypatch, trained_run):
@@ -296,3 +322,25 @@ def test_without_gradio_zoo_paint_says_how_to_install_it(monkeypatch, trained_ru
     result = CliRunner().invoke(app, ["paint", str(trained_run / "model")])
     assert result.exit_code != 0
     assert "zoo paint needs gradio, which is not installed: pip install 'zoo-gan[paint]'" in str(result.exception)
+
+
+def test_zoo_paint_in_chromium_chooses_a_class_style_and_takes_an_instance_map(served_styles, tmp_path):
+    url, model = served_styles
+    pipe = zoo.load(model, device="cpu")
+    scene = SyntheticScenes(size=32, num_samples=8)[0]  # the page's first map
+    ids, instances = scene["label"][0].numpy(), scene["instance"][0].numpy()
+    with browser_page(url) as page:
+        styled = page.locator("#style-class input").input_value()  # the first class that learned styles
+        value = int(styled.rsplit("(", 1)[1].rstrip(")"))
+        page.locator("#generate").click()
+        plain = output_after(page, None)
+        choose(page, "0", field="#style")
+        chosen = output_after(page, plain)
+        expected = np.asarray(pipe.paint(ids, clusters={value: 0}, seed=0))
+        assert np.abs(shown_image(page, chosen).astype(int) - expected.astype(int)).max() <= 1
+
+        (tmp_path / "instances.png").write_bytes(id_png(instances))
+        page.locator("#upload-instances input[type=file]").set_input_files(str(tmp_path / "instances.png"))
+        with_instances = output_after(page, chosen)
+        expected = np.asarray(pipe.paint(ids, instances, clusters={value: 0}, seed=0))
+        assert np.abs(shown_image(page, with_instances).astype(int) - expected.astype(int)).max() <= 1

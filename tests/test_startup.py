@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-SLOW = ["onnxruntime", "onnx", "onnxscript", "timm", "sklearn", "tensorboard", "torchvision"]
+SLOW = ["onnxruntime", "onnx", "onnxscript", "timm", "sklearn", "tensorboard", "torchvision", "gradio"]
 """Imported only by the work that needs them (exporting, the VGG loss, clustering, logging...)."""
 
 RUN = textwrap.dedent(

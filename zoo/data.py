@@ -134,7 +134,7 @@ class LabelSpec:
 
     def swatches(self) -> list[Swatch]:
         """Every label value a map may hold, with its name and colour: the palette's, or
-        ``class k`` in pix2pixHD's label colours where the data set declares none."""
+        ``class k`` in :func:`zoo.nn.semantic.labelcolormap`'s colours where the data set declares none."""
         values = [k - self.shift for k in range(self.label_nc)] + ([self.dontcare] if self.dontcare is not None else [])
         if len(self.palette) >= len(values):
             return [Swatch(v, name, colour) for v, (name, colour) in zip(values, self.palette, strict=False)]

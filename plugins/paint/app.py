@@ -52,7 +52,10 @@ def build(pipe: InferencePipeline, registry: Registry, title: str, size: tuple[i
 
 def serve(page: gr.Blocks, host: str, port: int) -> None:
     """Serve the page on ``host:port`` until interrupted; errors show in the page."""
-    page.launch(server_name=host, server_port=port, show_error=True, css=CSS, inbrowser=False)
+    try:
+        page.launch(server_name=host, server_port=port, show_error=True, css=CSS, inbrowser=False)
+    except OSError as error:
+        raise ZooError(f"cannot serve on {host}:{port} ({error}); choose another port with --port") from error
 
 
 def shown(outputs: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -100,6 +103,18 @@ def _editor(background: np.ndarray) -> dict[str, Any]:
     return {"background": background, "layers": [], "composite": background}
 
 
+def styled_classes(painter: Painter) -> list[tuple[int, int]]:
+    """(palette index, number of styles) of each class the model learned per-class styles for;
+    the don't-care class has none."""
+    counts, shift = painter.controls.clusters, painter.pipe.encoding.spec.shift if painter.ids_in else 0
+    found = []
+    for index, swatch in enumerate(painter.canvas.swatches):
+        cls = swatch.value + shift
+        if swatch.value != painter.dontcare and 0 <= cls < len(counts):
+            found.append((index, int(counts[cls])))
+    return found
+
+
 def label_painter(painter: Painter) -> None:
     """Palette, brush, fill, eraser, uploads, style controls, output and downloads."""
     canvas, controls = painter.canvas, painter.controls
@@ -117,6 +132,10 @@ def label_painter(painter: Painter) -> None:
 
     def value_of(choice: str) -> int:
         return int(canvas.swatches[labels.index(choice)].value)
+
+    def style_choices(name: str) -> list[str]:
+        count = dict(styled_classes(painter))[labels.index(name)]
+        return ["random", *map(str, range(count))]
 
     def result(state: dict, seed: float, photo: Any, clusters: dict) -> tuple[Image.Image, list[str]]:
         image = painter.generate(state["ids"], state["instances"], int(seed), photo, clusters)
@@ -145,9 +164,14 @@ def label_painter(painter: Painter) -> None:
             )  # fmt: skip
             seed = gr.Number(0, label="Seed (style)", precision=0, visible=controls.seed, elem_id="seed")
             photo = gr.Image(type="pil", label="Style photo", visible=controls.photo, elem_id="style-photo")
-            with gr.Group(visible=bool(controls.clusters)):
-                cluster_class = gr.Dropdown(labels, value=labels[first], label="Style of class")
-                cluster = gr.Dropdown(["random"], value="random", label="Style (K-means centre)")
+            styled = [labels[i] for i, count in styled_classes(painter) if count]
+            with gr.Group(visible=bool(styled)):
+                cluster_class = gr.Dropdown(
+                    styled, value=styled[0] if styled else None, label="Style of class", elem_id="style-class"
+                )
+                cluster = gr.Dropdown(style_choices(styled[0]) if styled else ["random"], value="random",
+                                      label="Style (K-means centre; a style photo replaces these)",
+                                      elem_id="style")  # fmt: skip
             clusters = gr.State({})
         with gr.Column(scale=3):
             with gr.Row():
@@ -196,12 +220,12 @@ def label_painter(painter: Painter) -> None:
         ids = canvas.fill(state["ids"], int(x) // zoom, int(y) // zoom, value_of(choice))
         return redraw({"ids": ids, "instances": state["instances"]}, is_live, *style)
 
-    @shown(5)
+    @shown(6)
     def on_upload(file: str | None, state: dict, is_live: bool, *style: Any) -> tuple:
         if file is None:
-            return (state, gr.skip(), gr.skip(), gr.skip(), gr.skip())
-        ids = canvas.read(file)
-        return redraw({"ids": ids, "instances": None}, is_live, *style)
+            return (state, *(gr.skip(),) * 5)
+        ids = canvas.read(file)  # a new label map: its instances are its class regions until one is uploaded
+        return (*redraw({"ids": ids, "instances": None}, is_live, *style), None)
 
     @shown(5)
     def on_instances(file: str | None, state: dict, is_live: bool, *style: Any) -> tuple:
@@ -217,18 +241,20 @@ def label_painter(painter: Painter) -> None:
     def on_generate(state: dict, *style: Any) -> tuple:
         return result(state, *style)
 
-    def on_cluster_class(name: str) -> gr.Dropdown:
-        count = controls.clusters[value_of(name) + painter.pipe.encoding.spec.shift] if controls.clusters else 0
-        return gr.Dropdown(["random", *map(str, range(count))], value="random")
+    def on_cluster_class(name: str, chosen: dict) -> gr.Dropdown:
+        """The styles of the class, showing the one chosen for it."""
+        picked = chosen.get(value_of(name))
+        return gr.Dropdown(style_choices(name), value="random" if picked is None else str(picked))
 
-    def on_cluster(name: str, centre: str, chosen: dict) -> dict:
+    def on_cluster(name: str, centre: str, chosen: dict) -> tuple[dict, Any]:
+        """The per-class choice; it replaces a style photo (the model takes one or the other)."""
         chosen = {k: v for k, v in chosen.items() if k != value_of(name)}
-        return chosen | ({} if centre == "random" else {value_of(name): int(centre)})
+        return chosen | ({} if centre == "random" else {value_of(name): int(centre)}), None
 
     shown_outputs = [state, editor, preview, output, files]
     editor.input(on_stroke, [editor, state, choice, live, *styles], shown_outputs)
     preview.select(on_fill, [state, choice, live, *styles], shown_outputs)
-    upload.upload(on_upload, [upload, state, live, *styles], shown_outputs)
+    upload.upload(on_upload, [upload, state, live, *styles], [*shown_outputs, upload_instances])
     upload_instances.upload(on_instances, [upload_instances, state, live, *styles], shown_outputs)
     run.click(on_generate, [state, *styles], [output, files])
     choice.change(brush, [choice, size], editor)
@@ -236,8 +262,9 @@ def label_painter(painter: Painter) -> None:
     if painter.dontcare is not None:
         dontcare = labels[[s.value for s in canvas.swatches].index(painter.dontcare)]
         eraser.click(lambda: dontcare, None, choice)
-    cluster_class.change(on_cluster_class, cluster_class, cluster)
-    cluster.change(on_cluster, [cluster_class, cluster, clusters], clusters)
+    cluster_class.change(on_cluster_class, [cluster_class, clusters], cluster)
+    cluster.input(on_cluster, [cluster_class, cluster, clusters], [clusters, photo])
+    photo.upload(lambda: ({}, "random"), None, [clusters, cluster])  # a photo replaces per-class styles
     for control in (seed, photo, clusters):
         control.change(shown(2)(lambda state, is_live, *style: result(state, *style) if is_live else (gr.skip(),) * 2),
                        [state, live, *styles], [output, files])  # fmt: skip
@@ -277,7 +304,8 @@ def single_image_tabs(pipe: Any) -> None:
                 type="pil", image_mode="RGB", format="png", label="Paint coarse colours", sources=("upload",),
                 brush=gr.Brush(default_size=12, color_mode="defaults"), canvas_size=(width, height), fixed_canvas=True,
             )  # fmt: skip
-            painted = gr.Image(type="pil", format="png", label="Result", interactive=False)
+            painted = gr.Image(type="pil", format="png", label="Result", interactive=False, elem_classes="result",
+                               height=VIEW)  # fmt: skip
         with gr.Row():
             scale = gr.Slider(value=max(scales // 2, 1), **inject)
             seed_p = gr.Number(0, label="Seed", precision=0)
@@ -298,7 +326,8 @@ def single_image_tabs(pipe: Any) -> None:
                     canvas_size=(width, height), fixed_canvas=True,
                 )  # fmt: skip
                 mask = gr.Image(type="pil", image_mode="L", label="Mask (optional: instead of painting)")
-                blended = gr.Image(type="pil", format="png", label="Result", interactive=False)
+                blended = gr.Image(type="pil", format="png", label="Result", interactive=False, elem_classes="result",
+                                   height=VIEW)  # fmt: skip
             with gr.Row():
                 scale_e = gr.Slider(value=max(scales // 2, 1), **inject)
                 seed_e = gr.Number(0, label="Seed", precision=0)

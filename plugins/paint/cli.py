@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -29,7 +30,7 @@ def paint_command(
 
     canvas = _size(size) if size else None
     pipe = load(model, device=device)
-    page = build(pipe, get_registry(), model, canvas)
+    page = build(pipe, get_registry(), f"{pipe.config.arch}, {_short(model)}", canvas)
     typer.echo(f"zoo paint: serving {model} on http://{host}:{port} (Ctrl+C stops)")
     serve(page, host, port)
 
@@ -43,3 +44,9 @@ def _size(text: str) -> tuple[int, int]:
     if width < 8 or height < 8:
         raise ZooError(f"--size {text}: give at least 8x8 pixels")
     return height, width
+
+
+def _short(model: str) -> str:
+    """A model's name for the page's title: a path by its last two parts."""
+    path = Path(model)
+    return "/".join(path.parts[-2:]) if path.exists() else model
