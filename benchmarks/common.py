@@ -4,6 +4,7 @@ results print as a table and are written as JSON to ``benchmarks/results/``."""
 from __future__ import annotations
 
 import json
+import os
 import platform
 import resource
 import statistics
@@ -45,27 +46,82 @@ def run_case(script: Path, case: str, timeout: int = 3600) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def cpu_flags() -> set[str]:
+    """The CPU's instruction-set flags (Linux), to know which precisions it computes natively."""
+    line = next((ln for ln in _cpuinfo().splitlines() if ln.startswith("flags")), "")
+    return set(line.partition(":")[2].split())
+
+
 def machine() -> dict[str, Any]:
-    return {"python": platform.python_version(), "torch": torch.__version__, "threads": torch.get_num_threads(),
-            "cpu": platform.processor() or platform.machine(), "cuda": torch.cuda.is_available()}  # fmt: skip
+    """What a number was measured on: versions, CPU, threads, and how busy the machine was."""
+    model = next((ln.partition(":")[2].strip() for ln in _cpuinfo().splitlines() if ln.startswith("model name")), "")
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "cpu": model or platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "threads": torch.get_num_threads(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "cuda": torch.cuda.is_available(),
+    }
 
 
-def report(name: str, title: str, rows: list[dict[str, Any]], columns: dict[str, str]) -> Path:
-    """Print ``rows`` as a table (``columns``: key -> heading) and write them with the machine to JSON."""
-    table = Table(title=title)
+def _cpuinfo() -> str:
+    try:
+        return Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return ""
+
+
+def limit_rate(precision: str) -> float | None:
+    """The measured convolution rate (GFLOP/s) of ``precision`` from ``results/limit.json``
+    (``benchmarks/limit.py``); fp16 has none on a CPU and counts against fp32."""
+    path = RESULTS / "limit.json"
+    if not path.is_file():
+        return None
+    rows = {row["precision"]: row for row in json.loads(path.read_text())["rows"]}
+    row = rows.get("fp32" if precision == "fp16" else precision) or rows["fp32"]
+    return row["conv_gflops"] or row["matmul_gflops"]
+
+
+def generator_gflop(case: str) -> float | None:
+    """A generator's forward GFLOP at its reference size, as ``limit.py`` counted it."""
+    path = RESULTS / "limit.json"
+    return json.loads(path.read_text()).get("generator_gflop", {}).get(case) if path.is_file() else None
+
+
+def fraction_of_limit(gflop: float | None, seconds: float, precision: str = "fp32") -> float | None:
+    """Achieved GFLOP/s over the machine's measured rate for ``precision``."""
+    rate = limit_rate(precision)
+    return None if gflop is None or rate is None or seconds <= 0 else gflop / seconds / rate
+
+
+def report(
+    name: str, title: str, rows: list[dict[str, Any]], columns: dict[str, str], extra: dict[str, Any] | None = None
+) -> Path:
+    """Print ``rows`` as a table (``columns``: key -> heading), with the machine and its load under
+    it, and write them with the machine (and ``extra``) to JSON."""
+    table = Table(title=title, caption=_caption(machine()))
     for heading in columns.values():
         table.add_column(heading)
     for row in rows:
-        table.add_row(*(_cell(row[k]) for k in columns))
+        table.add_row(*(_cell(row.get(k)) for k in columns))
     Console().print(table)
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps({"benchmark": name, "machine": machine(), "date": time.strftime("%Y-%m-%d"),
-                                "rows": rows}, indent=2))  # fmt: skip
+    record = {"benchmark": name, "machine": machine(), "date": time.strftime("%Y-%m-%d"), "rows": rows, **(extra or {})}
+    path.write_text(json.dumps(record, indent=2))
     return path
 
 
+def _caption(info: dict[str, Any]) -> str:
+    load = ", ".join(str(x) for x in info["load_average"])
+    return f"{info['cpu']}, {info['cores']} cores, {info['threads']} threads, load {load}; torch {info['torch']}"
+
+
 def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
     if isinstance(value, float):
         return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
     return str(value)

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import torch
-from common import report, run_case
+from common import fraction_of_limit, generator_gflop, report, run_case
 from torch import nn
 
 import zoo
@@ -27,15 +27,32 @@ CASES: dict[str, tuple[str, str | None, tuple[int, int]]] = {  # arch, data set,
 }
 
 
-def run(case: str, repeats: int, warmup: int) -> list[dict]:
-    arch, data, size = CASES[case]
+def random_pipeline(arch: str, data: str | None = None, overrides: list[str] | None = None) -> zoo.Pipeline:
+    """``arch``'s inference pipeline with random weights (speed does not depend on them)."""
     registry = zoo.get_registry()
-    config = zoo.make_config(arch, data=data)
+    config = zoo.make_config(arch, data=data, overrides=overrides or [])
     arch_cls = registry.get("architecture", arch).obj
     state = arch_cls.build_nets(config, registry, arch_cls.inference_networks(config)).state_dict()
-    pipeline = assemble(config, state, "random weights", registry, device="cpu")
+    return assemble(config, state, "random weights", registry, device="cpu")
+
+
+def build(case: str) -> zoo.Pipeline:
+    """The case's pipeline at the paper's configuration, batch norm settled."""
+    arch, data, size = CASES[case]
+    pipeline = random_pipeline(arch, data)
     settle(pipeline, size)
-    return [{"case": case, **row} for row in bench(pipeline, registry, size=size, repeats=repeats, warmup=warmup)]
+    return pipeline
+
+
+def run(case: str, repeats: int, warmup: int) -> list[dict]:
+    size, gflop = CASES[case][2], generator_gflop(case)
+    rows = bench(build(case), zoo.get_registry(), size=size, repeats=repeats, warmup=warmup)
+    for row in rows:
+        precision = next((p for p in ("fp16", "bf16", "int8") if p in row["backend"]), "fp32")
+        seconds = row["latency_ms"] / 1000 if row.get("latency_ms") else 0
+        row["gflops"] = gflop / seconds if gflop and seconds else None
+        row["fraction"] = fraction_of_limit(gflop, seconds, precision)
+    return [{"case": case, **row} for row in rows]
 
 
 def settle(pipeline: zoo.Pipeline, size: tuple[int, int]) -> None:
@@ -65,7 +82,8 @@ def main() -> None:
     for row in rows:  # one column for the table, with the reason's first clause (all of it is in the JSON)
         row["result"] = row["status"] if row["reason"] is None else f"{row['status']}: {row['reason'].split(':')[0]}"
     columns = {"case": "case", "backend": "backend", "latency_ms": "latency (ms)", "throughput": "images/s",
-               "speedup": "speed-up", "max_abs_error": "max |err|", "result": "status"}  # fmt: skip
+               "speedup": "speed-up", "gflops": "GFLOP/s", "fraction": "fraction of the limit",
+               "max_abs_error": "max |err|", "result": "status"}  # fmt: skip
     path = report("export", "Generators on each backend, batch 1, CPU (zoo bench)", rows, columns)
     print(f"written to {path}")
 

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from common import peak_memory_mb, report, run_case, timed
+from common import fraction_of_limit, peak_memory_mb, report, run_case, timed
+from torch.utils.flop_counter import FlopCounterMode
 
 import zoo
 
@@ -36,8 +37,19 @@ def run(case: str, repeats: int) -> dict:
     x = make_input()
     with torch.inference_mode():
         result = timed(lambda: generator(x), repeats=repeats, warmup=1)
+        with FlopCounterMode(display=False) as counter:
+            generator(x)
     params = sum(p.numel() for p in generator.parameters())
-    return {"case": case, "params_m": params / 1e6, **result, "peak_mb": peak_memory_mb()}
+    gflop = counter.get_total_flops() / 1e9
+    return {
+        "case": case,
+        "params_m": params / 1e6,
+        **result,
+        "gflop": gflop,
+        "gflops": gflop / result["median_s"],
+        "fraction": fraction_of_limit(gflop, result["median_s"]),
+        "peak_mb": peak_memory_mb(),
+    }
 
 
 def main() -> None:
@@ -49,7 +61,8 @@ def main() -> None:
         print(json.dumps(run(args.case, args.repeats)))
         return
     rows = [run_case(Path(__file__), case) for case in CASES]
-    columns = {"case": "case", "params_m": "params (M)", "median_s": "forward (s)", "peak_mb": "peak RSS (MB)"}
+    columns = {"case": "case", "params_m": "params (M)", "median_s": "forward (s)", "gflop": "GFLOP",
+               "gflops": "GFLOP/s", "fraction": "fraction of the limit", "peak_mb": "peak RSS (MB)"}  # fmt: skip
     path = report("generators", "Generators, one image, CPU, eval mode", rows, columns)
     print(f"written to {path}")
 

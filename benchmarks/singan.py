@@ -1,5 +1,8 @@
 """SinGAN on this machine: a full default training (every scale, the official networks and
-steps) at reduced iterations per scale, extrapolated to the official 2000, and sampling time.
+steps) at reduced iterations per scale, extrapolated to the official 2000, and sampling time;
+once drawing the frozen scales step by step (zoo 0.1, ``model.batched_pyramid=false``), once in
+one batched pass an iteration (the default), and once more with bf16 autocast (opt-in,
+``train.precision=bf16``: other numerics), in one run, so their ratios are comparable.
 The image is one of the paper's from ``../shared/data/singan/Images`` when that folder exists,
 else the embedded default (the same balloons)."""
 
@@ -17,7 +20,11 @@ import zoo
 from zoo.plugins.datasets.single_image import DEFAULT
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "singan" / "Images"
-CASES = ["balloons.png"]
+CASES = {  # image, frozen scales batched, training precision
+    "balloons.png step by step": ("balloons.png", False, "fp32"),
+    "balloons.png batched": ("balloons.png", True, "fp32"),
+    "balloons.png batched bf16": ("balloons.png", True, "bf16"),  # opt-in: other numerics
+}
 
 
 def image_path(name: str) -> Path:
@@ -25,8 +32,11 @@ def image_path(name: str) -> Path:
 
 
 def run(case: str, iterations: int) -> dict:
+    image, batched, precision = CASES[case]
     overrides = [
-        f"data.path={image_path(case)}",
+        f"data.path={image_path(image)}",
+        f"model.batched_pyramid={str(batched).lower()}",
+        f"train.precision={precision}",
         f"schedule.iterations={iterations}",
         f"schedule.decay_at={iterations * 4 // 5}",
         "train.progress=false",
@@ -42,7 +52,9 @@ def run(case: str, iterations: int) -> dict:
     scales = len(pipe.nets["G"])
     height, width = pipe.size
     return {
-        "case": f"{image_path(case).name} {width}x{height}",
+        "case": f"{image_path(image).name} {width}x{height}",
+        "frozen_scales": "batched" if batched else "step by step",
+        "precision": precision,
         "scales": scales,
         "iterations": iterations,
         "train_s": train_s,
@@ -55,19 +67,24 @@ def run(case: str, iterations: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--case", choices=CASES)
+    parser.add_argument("--case", choices=list(CASES))
     parser.add_argument("--iterations", type=int, default=10, help="per scale (the official count: 2000)")
     args = parser.parse_args()
     if args.case:
         print(json.dumps(run(args.case, args.iterations)))
         return
     rows = [run_case(Path(__file__), case) for case in CASES]
+    for row in rows:
+        row["vs_step_by_step"] = row["train_s"] / rows[0]["train_s"]
     columns = {
         "case": "image",
+        "frozen_scales": "frozen scales drawn",
+        "precision": "precision",
         "scales": "scales",
         "iterations": "iterations / scale",
         "train_s": "training (s)",
         "full_train_h": "at 2000 / scale (h, est.)",
+        "vs_step_by_step": "time vs step by step",
         "sample_s": "sample (s)",
         "sample_wide_s": "1.5x wide sample (s)",
         "peak_mb": "peak RSS (MB)",

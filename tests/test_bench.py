@@ -161,3 +161,35 @@ def test_zoo_bench_runs_the_real_onnx_runtime_close_to_eager_and_writes_json(tmp
     row = record["rows"][-1]
     assert row["status"] == "ok" and row["size"] == [64, 64], row
     assert row["latency_ms"] > 0 and row["max_abs_error"] <= 1e-3
+
+
+def test_the_fastest_variant_is_the_quickest_verified_artifact_not_pytorch():
+    from zoo.exporting.bench import fastest_variant
+
+    registry = zoo.get_registry()
+    rows = [
+        {"backend": "pytorch eager", "status": "ok", "latency_ms": 50.0, "reason": None},
+        {"backend": "pytorch channels_last", "status": "ok", "latency_ms": 1.0, "reason": None},
+        {"backend": "onnxruntime fp32", "status": "ok", "latency_ms": 30.0, "reason": None},
+        {"backend": "onnxruntime fp16", "status": "ok", "latency_ms": 20.0, "reason": None},
+        {"backend": "onnxruntime int8", "status": "failed", "latency_ms": None, "reason": "PSNR 21 dB < 40 dB"},
+    ]
+    assert fastest_variant(rows, registry)[:2] == ("onnx", {"precision": "fp16"})
+    rows[3]["status"] = "skipped"
+    assert fastest_variant(rows, registry)[:2] == ("onnx", {"precision": "fp32"})
+    with pytest.raises(zoo.ZooError, match=r"no export variant was verified.*onnxruntime int8: PSNR 21 dB"):
+        fastest_variant([rows[0], rows[4]], registry)
+
+
+def test_zoo_export_optimize_writes_the_fastest_verified_variant(trained_run, tmp_path):
+    out = tmp_path / "fast.onnx"
+    result = CliRunner().invoke(app, ["export", str(trained_run), "--onnx", "--optimize", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    chosen = result.output.split("fastest verified: ")[1].split(" (")[0]  # "onnxruntime fp16", say
+    timings = dict(line.strip().split(": ", 1) for line in result.output.splitlines() if line.startswith("  "))
+    ok = {
+        k: float(v.split(", ")[1].removesuffix(" ms")) for k, v in timings.items() if v.startswith("ok") and "onnx" in k
+    }
+    assert chosen == min(ok, key=ok.get)
+    assert json.loads(out.with_name(out.name + ".json").read_text())["precision"] == chosen.split()[-1]
+    assert zoo.load(out) is not None

@@ -28,6 +28,10 @@ from .pyramid import channels, pyramid
 class SinGANOptions(Settings):
     noise_amp: Annotated[float, Field(gt=0)] = 0.1
     """A scale's noise amplitude: this times the RMSE of the reconstruction arriving from below."""
+    batched_pyramid: bool = True
+    """Draw the frozen scales' random outputs for all of an iteration's steps in one batched pass
+    (the same fresh, independent draw per step; other random numbers than step by step, so runs
+    differ from those made with ``false``, the way of zoo 0.1)."""
 
 
 class SinGANSchedule(Settings):
@@ -183,7 +187,17 @@ class SinGAN(Architecture):
         if self._real is None or self._real[0] != key:
             self._real = key, g.real(image, i)
         real = self._real[1]
-        return {**batch, "real": real, "noise": g.noise(i, g.sizes[i], len(real))}
+        prepared = {**batch, "real": real, "noise": g.noise(i, g.sizes[i], len(real))}
+        if i and self.training and self.config.model.batched_pyramid:
+            steps = self.config.schedule.d_steps + self.config.schedule.g_steps
+            prepared["below"] = list(self.random_below(i, steps * len(real)).split(len(real)))
+        return prepared
+
+    @torch.no_grad()
+    def random_below(self, scale: int, count: int) -> torch.Tensor:
+        """``count`` fresh samples of the frozen scales below ``scale``, moved up to it."""
+        g = self.nets["G"]
+        return g.up(g(count, end=scale - 1), g.sizes[scale])
 
     @torch.no_grad()
     def reconstruction_below(self, scale: int) -> torch.Tensor:
@@ -195,11 +209,11 @@ class SinGAN(Architecture):
         return self._below[1]
 
     def generate(self, batch: Mapping[str, Any]) -> dict[str, torch.Tensor]:
-        """A sample at this scale from fresh noise below it; with gradients (generator steps)
-        also the reconstruction from z*."""
+        """A sample at this scale from fresh noise below it (the next of the iteration's batched
+        draws, where there are), with gradients (generator steps) also the reconstruction from z*."""
         g, i, noise = self.nets["G"], self.scale, batch["noise"]
-        with torch.no_grad():
-            prev = g.up(g(len(noise), end=i - 1), g.sizes[i]) if i else torch.zeros_like(noise)
+        drawn = batch.get("below")
+        prev = torch.zeros_like(noise) if not i else drawn.pop(0) if drawn else self.random_below(i, len(noise))
         outputs = {"fake": g.step(i, noise, prev)}
         if torch.is_grad_enabled():
             below = self.reconstruction_below(i)

@@ -46,6 +46,18 @@ def build() -> Any:
             annotation=Annotated[Path | None, typer.Option("--out", "-o", help="Where to write the artifact.")],
             default=None,
         ),
+        inspect.Parameter(
+            "optimize",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[
+                bool,
+                typer.Option(
+                    "--optimize",
+                    help="Time every variant of the format(s) here (as zoo bench) and export the fastest verified one.",
+                ),
+            ],
+            default=False,
+        ),
     ]
     options = option_parameters(registry, reserved={p.name for p in own})
     taken = {"format", "out", "help", *(p.name.replace("_", "-") for p in options)}
@@ -58,18 +70,36 @@ def build() -> Any:
 
         named = [registry.get("exporter", values["format"]).name] if values["format"] else []
         chosen = chosen_formats(values, flags, named)
-        if len(chosen) > 1:
-            raise ZooError(f"choose one format, not {' and '.join(chosen)}")
-        format = chosen[0] if chosen else default_format(registry)
-        given = exporter_options(format, values, registry)  # checked before the model loads (it may download)
-        report = export(values["model"], format, values["out"], registry, **given)
         console = Console()
+        if values["optimize"]:
+            format, given = _fastest(values["model"], chosen, registry, console)
+        elif len(chosen) > 1:
+            raise ZooError(f"choose one format, not {' and '.join(chosen)}")
+        else:
+            format = chosen[0] if chosen else default_format(registry)
+            given = exporter_options(format, values, registry)  # checked before the model loads (it may download)
+        report = export(values["model"], format, values["out"], registry, **given)
         console.print(report.table(), highlight=False)
         console.print(f"wrote {report.path} (report: {report.path.name}.json)")
 
     params = [*own, *shortcut_parameters(flags, "--format"), *options]
     export_command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     return export_command
+
+
+def _fastest(model: str, formats: list[str], registry: Any, console: Any) -> tuple[str, dict[str, Any]]:
+    """The format and options of the fastest verified variant of ``formats`` (default: all) for ``model``."""
+    from zoo.exporting.bench import bench, fastest_variant
+    from zoo.loading import load
+
+    pipeline = load(model, device="cpu", registry=registry)
+    rows = bench(pipeline, registry, repeats=5, warmup=1, formats=formats or None)
+    format, options, best = fastest_variant(rows, registry)
+    for row in rows:
+        timing = f"{row['latency_ms']:.1f} ms" if row["latency_ms"] else row["reason"]
+        console.print(f"  {row['backend']}: {row['status']}, {timing}", highlight=False)
+    console.print(f"fastest verified: {best['backend']} ({best['speedup']:.2f}x eager)", highlight=False)
+    return format, options
 
 
 deferred_command("export", SUMMARY, build)

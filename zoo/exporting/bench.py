@@ -90,6 +90,23 @@ def bench(
     return rows
 
 
+def fastest_variant(rows: Sequence[dict[str, Any]], registry: Registry) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The exporter, options and row of the fastest export variant among ``bench``'s ``rows``
+    that was made, verified (within its tolerance: fp32 to 1e-3, reduced precision by PSNR) and
+    ran; PyTorch's own rows are not artifacts and do not count."""
+    variants = {
+        label or entry.name: (entry.name, options)
+        for entry in registry.entries("exporter")
+        for label, options in entry.obj.bench_variants().items()
+    }
+    made = [row for row in rows if row["status"] == "ok" and row["backend"] in variants]
+    if not made:
+        reasons = "; ".join(f"{r['backend']}: {r['reason']}" for r in rows if r["backend"] in variants)
+        raise ZooError(f"no export variant was verified and ran on this machine ({reasons or 'no exporter'})")
+    best = min(made, key=lambda row: row["latency_ms"])
+    return (*variants[best["backend"]], best)
+
+
 def _backends(
     pipeline: InferencePipeline,
     eager: torch.nn.Module,
