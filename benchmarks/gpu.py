@@ -83,25 +83,40 @@ def latency(fn, device: torch.device, repeats: int = 10, warmup: int = 3) -> flo
     return sorted(times)[len(times) // 2]
 
 
-def inference(device: torch.device, tiny: bool, budget: Budget) -> list[dict]:
+def each(cases: list[str], measure, budget: Budget, out: Path, part: str) -> list[dict]:
+    """``measure(case)`` for each case while the budget lasts; a failing case is a row saying
+    why, and the rows so far are written after every case (a run killed later keeps them)."""
+    rows = []
+    for case in cases:
+        if budget.left() < 60:
+            row = {"status": "skipped: out of time"}
+        else:
+            try:
+                row = {**measure(case), "status": "ok"}
+            except Exception as error:  # one family failing must not lose the others
+                row = {"status": "failed", "error": f"{type(error).__name__}: {error}"}
+        rows.append({"case": case, **row})
+        write(out, part, {"result": rows, "complete": False})
+    return rows
+
+
+def inference(device: torch.device, tiny: bool, budget: Budget, out: Path) -> list[dict]:
     """Each family's generator: eager fp32, fp16 (CUDA) and torch.compile (CUDA), with the error
     of each against eager fp32."""
     from export import CASES, build, random_pipeline
 
-    rows = []
-    cases = {name: TINY[name] for name in TINY} if tiny else CASES
-    for case in cases:
-        if budget.left() < 60:
-            rows.append({"case": case, "status": "skipped: out of time"})
-            continue
+    def one(case: str) -> dict:
         if tiny:
             spec, size = random_pipeline(TINY[case][0], overrides=TINY[case][1]).graph_spec(), (64, 64)
         else:
             spec, size = build(case).graph_spec(), CASES[case][2]
         module = spec.module.to(device).eval()
-        row = generator_row(module, [x.to(device) for x in spec.example(1, size, seed=0)], device)
-        rows.append({"case": case, "size": list(size), **row, "status": "ok"})
-    return rows
+        return {
+            "size": list(size),
+            **generator_row(module, [x.to(device) for x in spec.example(1, size, seed=0)], device),
+        }
+
+    return each(list(TINY if tiny else CASES), one, budget, out, "inference")
 
 
 def generator_row(module: torch.nn.Module, inputs: list[torch.Tensor], device: torch.device) -> dict:
@@ -124,17 +139,14 @@ def generator_row(module: torch.nn.Module, inputs: list[torch.Tensor], device: t
     return row
 
 
-def training(device: torch.device, tiny: bool, budget: Budget) -> list[dict]:
+def training(device: torch.device, tiny: bool, budget: Budget, out: Path) -> list[dict]:
     """Median seconds of a training iteration a family, timed inside one run (the trainer's own
     per-iteration clock), so start-up does not count."""
     import zoo
     from zoo.trainer.monitor import Monitor
 
-    rows = []
-    for name, (arch, overrides) in (TINY if tiny else TRAINING).items():
-        if budget.left() < 60:
-            rows.append({"case": name, "status": "skipped: out of time"})
-            continue
+    def one(name: str) -> dict:
+        arch, overrides = (TINY if tiny else TRAINING)[name]
         quiet = ["train.progress=false", "train.tensorboard=false", "train.sample_every=100000",
                  "train.checkpoint_every=100000", f"train.device={device.type}"]  # fmt: skip
         length = ["schedule.iterations=3", "schedule.decay_at=3"] if arch == "singan" else ["train.max_iterations=6"]
@@ -142,7 +154,7 @@ def training(device: torch.device, tiny: bool, budget: Budget) -> list[dict]:
         stamps: list[float] = []
         clock = Monitor._time_iteration
 
-        def stamped(monitor: Monitor, clock=clock, stamps=stamps) -> None:
+        def stamped(monitor: Monitor) -> None:
             stamps.append(time.perf_counter())
             clock(monitor)
 
@@ -154,9 +166,9 @@ def training(device: torch.device, tiny: bool, budget: Budget) -> list[dict]:
             Monitor._time_iteration = clock
         gaps = sorted(b - a for a, b in itertools.pairwise(stamps[1:]))  # the first gap is warm-up
         note = "median over every scale's iterations" if arch == "singan" else None
-        rows.append({"case": name, "iteration_s": gaps[len(gaps) // 2], "iterations": len(stamps), "note": note,
-                     "status": "ok"})  # fmt: skip
-    return rows
+        return {"iteration_s": gaps[len(gaps) // 2], "iterations": len(stamps), "note": note}
+
+    return each(list(TINY if tiny else TRAINING), one, budget, out, "training")
 
 
 def main() -> int:
@@ -175,18 +187,23 @@ def main() -> int:
         return 0
     device = torch.device(args.device)
     parts = {"tests": lambda: run_tests(args.out, budget)} if device.type == "cuda" else {}
-    parts |= {"inference": lambda: inference(device, args.tiny, budget),
-              "training": lambda: training(device, args.tiny, budget)}  # fmt: skip
+    parts |= {"inference": lambda: inference(device, args.tiny, budget, args.out),
+              "training": lambda: training(device, args.tiny, budget, args.out)}  # fmt: skip
     summary = {}
     for name, part in parts.items():
         start = time.perf_counter()
         try:
             result = part()
-            summary[name] = "ok"
+            failed = (
+                [r for r in result if isinstance(r, dict) and r.get("status") == "failed"]
+                if isinstance(result, list)
+                else []
+            )
+            summary[name] = "ok" if not failed else f"{len(failed)} case(s) failed"
         except Exception as error:  # one part failing must not lose the others' numbers
             result = {"status": "failed", "error": f"{type(error).__name__}: {error}"}
             summary[name] = result["error"]
-        write(args.out, name, {"seconds": time.perf_counter() - start, "result": result})
+        write(args.out, name, {"seconds": time.perf_counter() - start, "result": result, "complete": True})
         print(f"{name}: {summary[name]} ({time.perf_counter() - start:.0f} s)", flush=True)
     write(args.out, "gpu", {"status": "done", "parts": summary, "device": str(device),
                             "name": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",

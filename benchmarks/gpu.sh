@@ -12,10 +12,23 @@ out=$1
 mkdir -p "$out" || { echo "cannot create $out" >&2; exit 2; }
 out=$(cd "$out" && pwd)
 cd "$(dirname "$0")/.."
+py=${PYTHON:-python3}
+start=$(date +%s)
+missing=$("$py" -c "
+import importlib.util as u
+print(' '.join(m for m in ('torch', 'setuptools', 'rich', 'pydantic', 'typer', 'pluggy', 'pytest', 'yaml')
+               if u.find_spec(m) is None))")
+if [ -n "$missing" ]; then
+    echo "{\"status\": \"failed\", \"reason\": \"not installed here: $missing\"}" >"$out/gpu.json"
+    echo "gpu.sh needs, and cannot download: $missing" >&2
+    exit 1
+fi
 if [ $# -eq 1 ]; then
-    if ! python -m pip install --no-deps --no-build-isolation -e . >"$out/install.log" 2>&1; then
+    if ! "$py" -m pip install --no-deps --no-build-isolation -e . >"$out/install.log" 2>&1; then
         echo "installing zoo failed: see $out/install.log" >&2
         exit 1
     fi
 fi
-exec python benchmarks/gpu.py --out "$out" --budget "${ZOO_GPU_BUDGET:-450}"
+# 8 minutes in all: what installing took comes off the budget, and a hung part is killed.
+left=$((${ZOO_GPU_SECONDS:-480} - ($(date +%s) - start)))
+exec timeout "$left" "$py" benchmarks/gpu.py --out "$out" --budget "$((left - 30))"

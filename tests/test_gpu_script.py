@@ -4,6 +4,7 @@ and its timing code on tiny models on the CPU (the same functions that run on th
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,8 +25,9 @@ def test_without_cuda_it_writes_why_nothing_was_measured(tmp_path):
 
     if torch.cuda.is_available():
         pytest.skip("CUDA is present: gpu.sh measures instead")
+    env = {**os.environ, "PYTHON": sys.executable}  # the interpreter running these tests, not PATH's
     done = subprocess.run(["bash", str(BENCHMARKS / "gpu.sh"), str(tmp_path / "out"), "--no-install"],
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+                          capture_output=True, text=True, timeout=300, env=env)  # fmt: skip
     assert done.returncode == 0, done.stderr
     record = json.loads((tmp_path / "out" / "gpu.json").read_text())
     assert record["status"] == "skipped" and record["reason"].startswith("no CUDA device")

@@ -266,3 +266,27 @@ def test_the_single_image_data_set_takes_rgba_and_grey_and_says_so(tmp_path, cap
         SinGANGenerator((20, 40))
     with pytest.raises(zoo.ConfigError, match=r"1200x100 image is 250x21 at G\.max_size=250"):
         SinGANGenerator((100, 1200))
+
+
+@pytest.mark.parametrize(("batched", "draws"), [("false", 6), ("true", 1)])
+def test_the_frozen_scales_are_drawn_a_step_or_once_an_iteration_when_batched(batched, draws, tmp_path, monkeypatch):
+    from PIL import Image
+
+    from zoo.plugins.datasets.single_image import DEFAULT
+    from zoo.plugins.singan.architecture import SinGAN
+
+    Image.open(DEFAULT).convert("RGB").resize((40, 30)).save(tmp_path / "tiny.png")
+    counts: list[int] = []
+    original = SinGAN.random_below
+    monkeypatch.setattr(
+        SinGAN,
+        "random_below",
+        lambda self, scale, count: (self.training and counts.append(count)) or original(self, scale, count),
+    )
+    overrides = [f"data.path={tmp_path / 'tiny.png'}", "schedule.iterations=2", "schedule.decay_at=2", "G.nfc=8",
+                 "G.min_nfc=8", f"model.batched_pyramid={batched}", "train.progress=false", "train.tensorboard=false",
+                 "train.sample_every=1000", "train.checkpoint_every=1000"]  # fmt: skip
+    zoo.train(zoo.make_config("singan", overrides=overrides), out=tmp_path / "run")
+    scales = len(zoo.load(tmp_path / "run").nets["G"])
+    assert len(counts) == (scales - 1) * 2 * draws  # training above the coarsest scale: 2 iterations of 6 steps
+    assert sum(counts) == (scales - 1) * 2 * 6  # one sample a step either way

@@ -5,7 +5,7 @@ frozen ones below it."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
 import torch
@@ -28,10 +28,11 @@ from .pyramid import channels, pyramid
 class SinGANOptions(Settings):
     noise_amp: Annotated[float, Field(gt=0)] = 0.1
     """A scale's noise amplitude: this times the RMSE of the reconstruction arriving from below."""
-    batched_pyramid: bool = True
-    """Draw the frozen scales' random outputs for all of an iteration's steps in one batched pass
-    (the same fresh, independent draw per step; other random numbers than step by step, so runs
-    differ from those made with ``false``, the way of zoo 0.1)."""
+    batched_pyramid: bool = False
+    """Opt-in: draw the frozen scales' random outputs for all of an iteration's steps in one
+    batched pass (the same fresh, independent draw a step, but other random numbers than the
+    default step-by-step draws, so a run differs from one without it; measured 0.9-1.0x the
+    time on a 2-core CPU, ``benchmarks/singan.py``)."""
 
 
 class SinGANSchedule(Settings):
@@ -190,7 +191,7 @@ class SinGAN(Architecture):
         prepared = {**batch, "real": real, "noise": g.noise(i, g.sizes[i], len(real))}
         if i and self.training and self.config.model.batched_pyramid:
             steps = self.config.schedule.d_steps + self.config.schedule.g_steps
-            prepared["below"] = list(self.random_below(i, steps * len(real)).split(len(real)))
+            prepared["below"] = _Draws(steps)
         return prepared
 
     @torch.no_grad()
@@ -212,8 +213,14 @@ class SinGAN(Architecture):
         """A sample at this scale from fresh noise below it (the next of the iteration's batched
         draws, where there are), with gradients (generator steps) also the reconstruction from z*."""
         g, i, noise = self.nets["G"], self.scale, batch["noise"]
-        drawn = batch.get("below")
-        prev = torch.zeros_like(noise) if not i else drawn.pop(0) if drawn else self.random_below(i, len(noise))
+        draws = batch.get("below")
+        prev = (
+            torch.zeros_like(noise)
+            if not i
+            else draws.next(lambda n: self.random_below(i, n * len(noise)).split(len(noise)))
+            if draws is not None
+            else self.random_below(i, len(noise))
+        )
         outputs = {"fake": g.step(i, noise, prev)}
         if torch.is_grad_enabled():
             below = self.reconstruction_below(i)
@@ -228,3 +235,16 @@ class SinGAN(Architecture):
 
     def visuals(self, batch: Mapping[str, Any], outputs: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {"sample": outputs["fake"], "training image": batch["real"]}
+
+
+class _Draws:
+    """An iteration's batched draws of the frozen scales, made by its first step (so under the
+    step's autocast) and handed out one a step; a step beyond them draws its own."""
+
+    def __init__(self, steps: int):
+        self.steps, self.left, self.made = steps, [], False
+
+    def next(self, draw: Callable[[int], Sequence[torch.Tensor]]) -> torch.Tensor:
+        if not self.made:
+            self.left, self.made = list(draw(self.steps)), True
+        return self.left.pop(0) if self.left else draw(1)[0]

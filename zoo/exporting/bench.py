@@ -90,21 +90,26 @@ def bench(
     return rows
 
 
-def fastest_variant(rows: Sequence[dict[str, Any]], registry: Registry) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """The exporter, options and row of the fastest export variant among ``bench``'s ``rows``
-    that was made, verified (within its tolerance: fp32 to 1e-3, reduced precision by PSNR) and
-    ran; PyTorch's own rows are not artifacts and do not count."""
-    variants = {
-        label or entry.name: (entry.name, options)
-        for entry in registry.entries("exporter")
-        for label, options in entry.obj.bench_variants().items()
-    }
-    made = [row for row in rows if row["status"] == "ok" and row["backend"] in variants]
+MIN_PSNR = 40.0
+"""The PSNR (dB, against fp32) a reduced-precision variant must keep to be chosen by speed."""
+
+
+def ranked_variants(rows: Sequence[dict[str, Any]], registry: Registry) -> list[tuple[str, dict[str, Any], dict]]:
+    """The export variants among ``bench``'s ``rows`` that were made, verified and ran, fastest
+    first, as (exporter, options, row); each reduced-precision variant's options ask for
+    :data:`MIN_PSNR`, where its exporter takes ``min_psnr``, so an export with them keeps that
+    quality or fails. PyTorch's own rows are not artifacts and do not count."""
+    variants = {}
+    for entry in registry.entries("exporter"):
+        for label, options in entry.obj.bench_variants().items():
+            reduced = options.get("precision", "fp32") != "fp32" and "min_psnr" in entry.options()
+            variants[label or entry.name] = (entry.name, options | ({"min_psnr": MIN_PSNR} if reduced else {}))
+    made = sorted((row for row in rows if row["status"] == "ok" and row["backend"] in variants),
+                  key=lambda row: row["latency_ms"])  # fmt: skip
     if not made:
         reasons = "; ".join(f"{r['backend']}: {r['reason']}" for r in rows if r["backend"] in variants)
         raise ZooError(f"no export variant was verified and ran on this machine ({reasons or 'no exporter'})")
-    best = min(made, key=lambda row: row["latency_ms"])
-    return (*variants[best["backend"]], best)
+    return [(*variants[row["backend"]], row) for row in made]
 
 
 def _backends(
