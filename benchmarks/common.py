@@ -3,6 +3,7 @@ results print as a table and are written as JSON to ``benchmarks/results/``."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -73,21 +74,26 @@ def _cpuinfo() -> str:
         return ""
 
 
-def limit_rate(precision: str) -> float | None:
-    """The measured convolution rate (GFLOP/s) of ``precision`` from ``results/limit.json``
-    (``benchmarks/limit.py``); fp16 has none on a CPU and counts against fp32."""
+@functools.cache
+def _limit() -> dict[str, Any] | None:
+    """``results/limit.json`` (``benchmarks/limit.py``), read once a process."""
     path = RESULTS / "limit.json"
-    if not path.is_file():
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def limit_rate(precision: str) -> float | None:
+    """The measured convolution rate (GFLOP/s) of ``precision``; fp16 has none on a CPU and
+    counts against fp32."""
+    if _limit() is None:
         return None
-    rows = {row["precision"]: row for row in json.loads(path.read_text())["rows"]}
+    rows = {row["precision"]: row for row in _limit()["rows"]}
     row = rows.get("fp32" if precision == "fp16" else precision) or rows["fp32"]
     return row["conv_gflops"] or row["matmul_gflops"]
 
 
 def generator_gflop(case: str) -> float | None:
     """A generator's forward GFLOP at its reference size, as ``limit.py`` counted it."""
-    path = RESULTS / "limit.json"
-    return json.loads(path.read_text()).get("generator_gflop", {}).get(case) if path.is_file() else None
+    return None if _limit() is None else _limit().get("generator_gflop", {}).get(case)
 
 
 def fraction_of_limit(gflop: float | None, seconds: float, precision: str = "fp32") -> float | None:

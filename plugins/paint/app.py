@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from zoo.data import read_ids
 from zoo.errors import ZooError
 from zoo.inference import InferencePipeline
 from zoo.registry import Registry
@@ -229,7 +230,7 @@ def label_painter(painter: Painter) -> None:
 
     @shown(5)
     def on_instances(file: str | None, state: dict, is_live: bool, *style: Any) -> tuple:
-        instances = None if file is None else Canvas.read_ids(file, "instance map")
+        instances = None if file is None else read_ids(Path(file))
         if instances is not None and instances.shape != state["ids"].shape:
             raise ZooError(
                 f"{Path(file).name}: the instance map is {instances.shape[1]}x{instances.shape[0]}, the label map "

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from zoo.data import Swatch
+from zoo.data import ID_MODES, Swatch
 from zoo.errors import DataError
 
-ID_MODES = ("L", "I", "I;16")
-"""Single-channel modes a PNG of ids opens in (8-bit, 32-bit, 16-bit)."""
+PLAIN_IDS = tuple(mode for mode in ID_MODES if mode != "P")
+"""Modes whose pixels are the ids themselves; an uploaded palette (P) PNG is read by its colours."""
 
 TOLERANCE = 24
 """How far (per channel, 0..255) a colour may be from its class's and still count as it: a
@@ -68,24 +68,17 @@ class Canvas:
         """An uploaded map as label values: a single-channel id PNG (8 or 16 bit) as it is, a
         colour image by the palette's colours (where two classes share a colour, the first)."""
         image = _open(path, what)
-        if image.mode in ID_MODES:
+        if image.mode in PLAIN_IDS:
             ids = np.asarray(image).astype(np.int64)
             self._indices(ids, f"{Path(path).name} ({what})")
             return ids
         return self._decode(np.asarray(image.convert("RGB")), Path(path).name, what)
 
-    @staticmethod
-    def read_ids(path: str | Path, what: str = "instance map") -> np.ndarray:
-        """A single-channel map of ids (instance maps: any integer per object)."""
-        image = _open(path, what)
-        if image.mode not in ID_MODES:
-            raise DataError(f"{Path(path).name}: an {what} is a single-channel id PNG, got mode {image.mode}")
-        return np.asarray(image).astype(np.int64)
-
     def _decode(self, rgb: np.ndarray, name: str, what: str) -> np.ndarray:
-        distance = np.abs(rgb[:, :, None, :].astype(np.int16) - self.colours[None, None].astype(np.int16)).max(-1)
-        nearest = distance.argmin(-1)
-        unknown = distance.min(-1) > TOLERANCE
+        """Each pixel's class by its nearest palette colour, measured once per distinct colour."""
+        colours, inverse = np.unique(rgb.reshape(-1, 3), axis=0, return_inverse=True)
+        distance = np.abs(colours[:, None, :].astype(np.int16) - self.colours[None].astype(np.int16)).max(-1)
+        nearest, unknown = distance.argmin(-1)[inverse], (distance.min(-1) > TOLERANCE)[inverse]
         if unknown.any():
             share = unknown.mean()
             raise DataError(
@@ -93,7 +86,7 @@ class Canvas:
                 f"{what} of this model (a photo?); upload an id PNG (one channel of class values) or a map painted in "
                 f"the palette's colours"
             )
-        return self.values[nearest]
+        return self.values[nearest].reshape(rgb.shape[:2])
 
     def _indices(self, ids: np.ndarray, what: str) -> np.ndarray:
         """Each pixel's palette index; a value that is no class of the model fails, naming it."""
