@@ -11,6 +11,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +34,31 @@ def timed(fn: Callable[[], Any], repeats: int = 3, warmup: int = 1) -> dict[str,
         fn()
         times.append(time.perf_counter() - start)
     return {"median_s": statistics.median(times), "times_s": times}
+
+
+def train_stamped(config: Any, on_iteration: Callable[[int], None] | None = None) -> list[float]:
+    """Train ``config`` in a temporary folder; the ``time.perf_counter()`` at the end of each
+    iteration, as the trainer's monitor sees it (so start-up does not count). ``on_iteration``
+    gets the number of iterations done so far, before the monitor records the last one."""
+    import zoo
+    from zoo.trainer.monitor import Monitor
+
+    stamps: list[float] = []
+    original = Monitor.step
+
+    def stamped(monitor: Monitor, *args: Any, **kwargs: Any) -> None:
+        stamps.append(time.perf_counter())
+        if on_iteration is not None:
+            on_iteration(len(stamps))
+        original(monitor, *args, **kwargs)
+
+    Monitor.step = stamped
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            zoo.train(config, out=folder)
+    finally:
+        Monitor.step = original
+    return stamps
 
 
 def peak_memory_mb() -> float:

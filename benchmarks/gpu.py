@@ -12,13 +12,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from importlib.util import find_spec
 from pathlib import Path
 
 import torch
-from common import machine
+from common import machine, train_stamped
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAINING = {  # arch, overrides: the paper's networks on the embedded scenes (square, at about its size)
@@ -143,7 +142,6 @@ def training(device: torch.device, tiny: bool, budget: Budget, out: Path) -> lis
     """Median seconds of a training iteration a family, timed inside one run (the trainer's own
     per-iteration clock), so start-up does not count."""
     import zoo
-    from zoo.trainer.monitor import Monitor
 
     def one(name: str) -> dict:
         arch, overrides = (TINY if tiny else TRAINING)[name]
@@ -151,19 +149,7 @@ def training(device: torch.device, tiny: bool, budget: Budget, out: Path) -> lis
                  "train.checkpoint_every=100000", f"train.device={device.type}"]  # fmt: skip
         length = ["schedule.iterations=3", "schedule.decay_at=3"] if arch == "singan" else ["train.max_iterations=6"]
         config = zoo.make_config(arch, overrides=[*overrides, *quiet, *length])
-        stamps: list[float] = []
-        clock = Monitor._time_iteration
-
-        def stamped(monitor: Monitor) -> None:
-            stamps.append(time.perf_counter())
-            clock(monitor)
-
-        Monitor._time_iteration = stamped
-        try:
-            with tempfile.TemporaryDirectory() as folder:
-                zoo.train(config, out=folder)
-        finally:
-            Monitor._time_iteration = clock
+        stamps = train_stamped(config)
         gaps = sorted(b - a for a, b in itertools.pairwise(stamps[1:]))  # the first gap is warm-up
         note = "median over every scale's iterations" if arch == "singan" else None
         return {"iteration_s": gaps[len(gaps) // 2], "iterations": len(stamps), "note": note}

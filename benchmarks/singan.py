@@ -1,8 +1,9 @@
 """SinGAN on this machine: a full default training (every scale, the official networks and
 steps) at reduced iterations per scale, extrapolated to the official 2000, and sampling time;
-once drawing the frozen scales step by step (zoo 0.1, ``model.batched_pyramid=false``), once in
-one batched pass an iteration (the default), and once more with bf16 autocast (opt-in,
-``train.precision=bf16``: other numerics), in one run, so their ratios are comparable.
+once drawing the frozen scales step by step (the default, ``model.batched_pyramid=false``), once
+in one batched pass an iteration (opt-in: other random numbers), and once more with bf16
+autocast (opt-in, ``train.precision=bf16``: other numerics), in one run, so their ratios are
+comparable.
 The image is one of the paper's from ``../shared/data/singan/Images`` when that folder exists,
 else the embedded default (the same balloons)."""
 

@@ -7,6 +7,7 @@ checks that the real ONNX Runtime backend agrees with eager."""
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import time
 from pathlib import Path
@@ -110,24 +111,33 @@ def registry_with(**exporters: type) -> Registry:
     return registry
 
 
-def test_rows_come_eager_first_then_channels_last_then_each_exporters_variants_in_registry_order():
+PYTORCH = ["pytorch eager", "pytorch channels_last", "pytorch bf16 channels_last"]
+"""The PyTorch rows on a CPU, before the exporters'."""
+
+
+def test_rows_come_pytorchs_first_then_each_exporters_variants_in_registry_order():
     registry = registry_with(zeta=Lagging, two=TwoVariants, missing=Missing)
     rows = bench(tiny_pipeline(), registry, repeats=1, warmup=0)
     variants = {"zeta": ["zeta"], "two": ["two small", "two large"], "missing": ["missing"]}
     in_registry_order = [name for entry in registry.entries("exporter") for name in variants[entry.name]]
-    assert [row["backend"] for row in rows] == ["pytorch eager", "pytorch channels_last", *in_registry_order]
-    missing = rows[2 + in_registry_order.index("missing")]
+    assert [row["backend"] for row in rows] == [*PYTORCH, *in_registry_order]
+    missing = rows[len(PYTORCH) + in_registry_order.index("missing")]
     assert missing["status"] == "skipped" and missing["reason"] == "needs the missing package: pip install missing"
     assert missing["latency_ms"] is None and missing["max_abs_error"] is None and missing["speedup"] is None
 
 
-def test_the_error_against_eager_is_the_maximum_absolute_difference_of_the_outputs():
+def test_the_error_against_eager_is_the_maximum_absolute_difference_and_the_psnr_that_of_the_mean_square():
     rows = {row["backend"]: row for row in bench(tiny_pipeline(), registry_with(two=TwoVariants), repeats=1, warmup=0)}
     assert all(row["status"] == "ok" for row in rows.values()), rows
-    assert rows["pytorch eager"]["max_abs_error"] == 0
+    assert rows["pytorch eager"]["max_abs_error"] == 0 and rows["pytorch eager"]["psnr"] == 200  # the cap
     assert rows["pytorch channels_last"]["max_abs_error"] <= 1e-4
-    assert rows["two small"]["max_abs_error"] == pytest.approx(0.125, abs=1e-6)
-    assert rows["two large"]["max_abs_error"] == pytest.approx(0.5, abs=1e-6)
+    bf16 = rows["pytorch bf16 channels_last"]  # autocast: another answer, close to fp32's
+    assert 0 < bf16["max_abs_error"] < 0.1 and 40 < bf16["psnr"] < 200, bf16
+    for name, offset in (("two small", 0.125), ("two large", 0.5)):
+        assert rows[name]["max_abs_error"] == pytest.approx(offset, abs=1e-6)
+        count = 3 * 64 * 64  # one output element off by -offset, the others by offset / 10
+        mse = ((count - 1) * (offset / 10) ** 2 + offset**2) / count
+        assert rows[name]["psnr"] == pytest.approx(10 * math.log10(4 / mse), abs=1e-3)
 
 
 def test_speedup_is_eager_latency_over_the_rows_latency_the_median_of_the_timed_runs():
@@ -157,7 +167,7 @@ def test_zoo_bench_runs_the_real_onnx_runtime_close_to_eager_and_writes_json(tmp
 
     record = json.loads(out.read_text())
     assert record["arch"] == "pix2pix" and record["machine"]["onnxruntime"]
-    assert [row["backend"] for row in record["rows"]] == ["pytorch eager", "pytorch channels_last", *fp32]
+    assert [row["backend"] for row in record["rows"]] == [*PYTORCH, *fp32]
     row = record["rows"][-1]
     assert row["status"] == "ok" and row["size"] == [64, 64], row
     assert row["latency_ms"] > 0 and row["max_abs_error"] <= 1e-3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from helpers import write_image
+from helpers import SPADE_TINY, random_pipeline, write_image
 from PIL import Image
 from safetensors.torch import load_file, save_file
 from typer.testing import CliRunner
@@ -202,3 +202,49 @@ def test_inputs_the_generator_cannot_take_are_refused_clearly(trained_run):
         pipe([])
     with pytest.raises(ZooError, match="test_mode 'foo' is not one of eval, paper"):
         pipe.test_mode = "foo"
+
+
+def _conv_outputs(pipe) -> list[torch.dtype]:
+    """The dtypes every convolution of ``pipe`` outputs from now on, as a list that fills."""
+    seen: list[torch.dtype] = []
+    for layer in pipe.nets.modules():
+        if isinstance(layer, torch.nn.Conv2d | torch.nn.ConvTranspose2d):
+            layer.register_forward_hook(lambda _m, _i, out: seen.append(out.dtype))
+    return seen
+
+
+def test_bf16_with_channels_last_computes_the_convolutions_in_bf16_and_fp32_again_gives_the_same_output():
+    pipe = tiny_pix2pix()
+    image = torch.rand(3, 64, 64)
+    fp32 = pipe(image, output_type="pt")
+    seen = _conv_outputs(pipe.to(precision="bf16", channels_last=True))
+    weights = [m.weight for m in pipe.nets.modules() if isinstance(m, torch.nn.Conv2d | torch.nn.ConvTranspose2d)]
+    assert all(w.is_contiguous(memory_format=torch.channels_last) for w in weights)
+    bf16 = pipe(image, output_type="pt")
+    assert seen and set(seen) == {torch.bfloat16} and bf16.dtype == torch.float32
+    mse = float(((bf16 - fp32) ** 2).mean())  # images in [0, 1]
+    assert mse > 0 and 10 * np.log10(1 / mse) > 30  # another answer, close to fp32's
+    seen.clear()
+    pipe.to(precision="fp32", channels_last=False)
+    assert torch.equal(pipe(image, output_type="pt"), fp32) and set(seen) == {torch.float32}
+    with pytest.raises(ZooError, match=r"precision='fp8': choose one of fp32, bf16, fp16"):
+        pipe.to(precision="fp8")
+
+
+def test_a_familys_own_methods_run_in_the_pipelines_precision_and_return_fp32():
+    pipe = random_pipeline("spade", SPADE_TINY).to(precision="bf16")
+    labels = torch.randint(0, 4, (1, 1, 64, 64))
+    seen = _conv_outputs(pipe)
+    out = pipe.synthesize(labels, labels)
+    assert set(seen) == {torch.bfloat16} and out.dtype == torch.float32
+
+
+def test_zoo_generate_with_bf16_and_channels_last_writes_what_the_pipeline_gives(trained_run, tmp_path):
+    write_image(tmp_path / "in.png", 32, 32)
+    args = ["generate", "-m", str(trained_run), "-i", str(tmp_path / "in.png"), "-o", str(tmp_path / "out")]
+    result = CliRunner().invoke(app, [*args, "--precision", "bf16", "--channels-last"])
+    assert result.exit_code == 0, result.output
+    expected = zoo.load(trained_run).to(precision="bf16", channels_last=True)(tmp_path / "in.png")
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "out" / "in.png")), np.asarray(expected))
+    result = CliRunner().invoke(app, [*args, "--precision", "int4"])
+    assert isinstance(result.exception, ZooError) and "precision='int4': choose one of" in str(result.exception)

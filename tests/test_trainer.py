@@ -75,6 +75,44 @@ def test_an_interrupted_run_resumes_exactly(tmp_path, extra):
     assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
 
 
+FAST = ["train.channels_last=true", "optim.G.fused=true", "optim.D.fused=true"]
+"""The opt-in speed-ups that keep fp32 (benchmarks/training.py measures them)."""
+
+
+def _layouts(monkeypatch) -> list[bool]:
+    """Whether the generator's first convolution weight is channels-last at each training step."""
+    arch = zoo.get_registry().get("architecture", "pix2pix").obj
+    seen, original = [], arch.generate
+
+    def generate(self, batch):
+        weight = next(m for m in self.nets["G"].modules() if isinstance(m, torch.nn.Conv2d)).weight
+        seen.append(weight.is_contiguous(memory_format=torch.channels_last))
+        return original(self, batch)
+
+    monkeypatch.setattr(arch, "generate", generate)
+    return seen
+
+
+def _fused(run) -> set:
+    latest = sorted((run / "checkpoints").iterdir())[-1]
+    state = torch.load(latest / "training_state.pt", weights_only=True)["optimizers"]
+    return {group["fused"] for optimizer in state.values() for group in optimizer["param_groups"]}
+
+
+def test_channels_last_and_fused_adam_are_opt_in_and_a_run_with_them_resumes_exactly(tmp_path, monkeypatch):
+    layouts = _layouts(monkeypatch)
+    default = zoo.train(tiny_config("train.max_iterations=2"), out=tmp_path / "default")
+    assert layouts and not any(layouts) and _fused(default) == {None}  # NCHW and Adam's loop, as the official code
+    layouts.clear()
+    whole = zoo.train(tiny_config("schedule.epochs=2", *FAST), out=tmp_path / "whole")
+    assert layouts and all(layouts) and _fused(whole) == {True}
+    part = zoo.train(tiny_config("schedule.epochs=2", "train.max_iterations=5", *FAST), out=tmp_path / "part")
+    zoo.train(tiny_config("schedule.epochs=2", *FAST), resume=part)
+    assert read_metrics(part) == read_metrics(whole)
+    ours, theirs = _final_weights(part), _final_weights(whole)
+    assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
+
+
 def test_resume_from_an_older_checkpoint_sets_the_later_ones_aside(tmp_path):
     cfg = tiny_config("train.checkpoint_every=2", "train.keep_checkpoints=10")
     run = zoo.train(cfg, out=tmp_path / "run")

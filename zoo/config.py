@@ -47,7 +47,11 @@ class TrainSettings(Settings):
     num_workers: Count = 0
     seed: Count = 0
     precision: Literal["fp32", "bf16", "fp16", "amp"] = "fp32"
-    """``amp``: bf16 autocast on CPU, fp16 with a gradient scaler on CUDA."""
+    """``amp``: bf16 autocast on CPU, fp16 with a gradient scaler on CUDA. Anything but fp32
+    changes the numbers (``benchmarks/training.py`` measures how much faster it is)."""
+    channels_last: bool = False
+    """Keep the networks' weights (and so their activations) in NHWC, the layout oneDNN's and
+    cuDNN's fastest convolutions take; other convolution algorithms round otherwise, so opt-in."""
     accumulate: Positive = 1
     device: str = "auto"
     """``auto`` (CUDA, then MPS, then CPU), or a torch device such as ``cpu`` or ``cuda:1``."""

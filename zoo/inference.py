@@ -9,10 +9,12 @@ pipeline subclasses, adds the Hugging Face Hub methods on top.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar, get_args
 
 import torch
 from torch import nn
@@ -30,6 +32,13 @@ WEIGHTS_NAME = "model.safetensors"
 PROVENANCE_NAME = "provenance.json"
 
 
+Precision = Literal["fp32", "bf16", "fp16"]
+"""What an inference call computes in: fp32, or autocast to bfloat16 / float16 (convolutions
+and matrix multiplies in the reduced type, normalization and reductions in fp32)."""
+REDUCED = {"bf16": torch.bfloat16, "fp16": torch.float16}
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
 def best_device() -> torch.device:
     """CUDA, then Apple's MPS, then the CPU."""
     if torch.cuda.is_available():
@@ -37,6 +46,25 @@ def best_device() -> torch.device:
     if torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def inference(method: Method) -> Method:
+    """A pipeline method that runs as every inference call does (:meth:`InferencePipeline.running`);
+    a reduced-precision tensor it returns comes back in fp32, as the rest of zoo expects."""
+
+    @functools.wraps(method)
+    def run(self: InferencePipeline, *args: Any, **kwargs: Any) -> Any:
+        with self.running():
+            result = method(self, *args, **kwargs)
+        if isinstance(result, tuple):
+            return tuple(_fp32(item) for item in result)
+        return _fp32(result)
+
+    return run  # type: ignore[return-value]
+
+
+def _fp32(value: Any) -> Any:
+    return value.float() if isinstance(value, torch.Tensor) and value.dtype in REDUCED.values() else value
 
 
 class InferencePipeline:
@@ -56,6 +84,9 @@ class InferencePipeline:
         self.checkpoint: Path | None = None
         """The training checkpoint folder the weights were read from, if any (its card tells how
         far the training got)."""
+        self.precision: Precision = "fp32"
+        """What inference computes in (:meth:`to`); fp32 unless asked, since bf16 and fp16 change
+        the outputs (by about 40-75 dB PSNR in ``benchmarks/results/export.json``)."""
 
     # --- what a family implements ------------------------------------------------------------
     def generate(self, x: torch.Tensor) -> torch.Tensor:
@@ -78,15 +109,15 @@ class InferencePipeline:
     def __call__(self, images: ImageInput | Sequence[ImageInput], output_type: OutputType = "pil") -> Any:
         """Translate one image or a batch; returns the same shape of answer (one or a list)."""
         batch, single = to_batch(images, self.input_channels)
-        with torch.inference_mode():
+        with self.running():
             out = self.generate(batch.to(self.device) * 2 - 1)
         return from_batch((out.float().clamp(-1, 1) + 1) / 2, output_type, single)
 
     def evaluation_batch(self, items: Mapping[str, Any], seed: int, variants: int = 0) -> EvalBatch:
         """The metrics' view of a collated batch of the model's data set: outputs for its inputs
         beside its targets. Families whose inputs are not ``input`` images override this."""
-        with torch.inference_mode():
-            fake = self.generate(items["input"].to(self.device))
+        with self.running():
+            fake = self.generate(items["input"].to(self.device)).float()
         return EvalBatch(fake=to_unit(fake), real=to_unit(items["target"]))
 
     def graph_spec(self) -> GraphSpec:
@@ -102,10 +133,39 @@ class InferencePipeline:
         """Whether an exported graph stands in for the generator (no PyTorch weights to save)."""
         return any(isinstance(net, GraphRuntime) for net in self.nets.values())
 
-    def to(self, device: str | torch.device) -> InferencePipeline:
-        self.device = torch.device(device)
-        self.nets.to(self.device)
+    def to(
+        self,
+        device: str | torch.device | None = None,
+        *,
+        precision: Precision | None = None,
+        channels_last: bool | None = None,
+    ) -> InferencePipeline:
+        """Move the model to ``device``; compute in ``precision`` (autocast: bf16 runs on the
+        CPU's AMX/AVX-512 bf16 units, fp16 on GPUs); store the networks' weights channels-last
+        (NHWC), which oneDNN's and cuDNN's fastest convolutions take. bf16 with channels-last is
+        2.1-4x eager fp32 on this project's CPU (``benchmarks/README.md``); either alone gains
+        less. Both change the outputs slightly, so neither is on by default."""
+        if device is not None:
+            self.device = torch.device(device)
+            self.nets.to(self.device)
+        if precision is not None:
+            if precision not in get_args(Precision):
+                raise ZooError(f"precision={precision!r}: choose one of {', '.join(get_args(Precision))}")
+            if self.exported and precision != "fp32":
+                raise ZooError("an exported graph computes in the precision it was exported in: export it with "
+                               f"--set precision={precision} instead")  # fmt: skip
+            self.precision = precision
+        if channels_last is not None:
+            self.nets.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
         return self
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """How every inference call runs: without autograd, in the pipeline's precision."""
+        dtype = REDUCED.get(self.precision)
+        autocast = contextlib.nullcontext() if dtype is None else torch.autocast(self.device.type, dtype=dtype)
+        with torch.inference_mode(), autocast:
+            yield
 
     def save(self, folder: Path, config: Mapping[str, Any] | None = None) -> None:
         """Write the model: ``config.json`` (``config`` instead of the model's own, as a push

@@ -16,20 +16,35 @@ Rate = Annotated[float, Field(gt=0, description="learning rate")]
 Beta = Annotated[float, Field(ge=0, lt=1)]
 Decay = Annotated[float, Field(ge=0, description="L2 penalty (AdamW: decoupled weight decay)")]
 Params = Iterable[torch.nn.Parameter]
+Fused = Annotated[
+    bool,
+    Field(description="one fused kernel for every parameter's update: faster, rounds otherwise than the official loop"),
+]
 
 
 def adam(
-    params: Params, /, lr: Rate = 2e-4, betas: tuple[Beta, Beta] = (0.5, 0.999), weight_decay: Decay = 0.0
+    params: Params,
+    /,
+    lr: Rate = 2e-4,
+    betas: tuple[Beta, Beta] = (0.5, 0.999),
+    weight_decay: Decay = 0.0,
+    fused: Fused = False,
 ) -> torch.optim.Adam:
-    """Adam (Kingma & Ba), the optimizer of pix2pix, pix2pixHD, SPADE and SinGAN."""
-    return torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=weight_decay)
+    """Adam (Kingma & Ba), the optimizer of pix2pix, pix2pixHD, SPADE and SinGAN; by default its
+    per-parameter loop, as the official code runs it."""
+    return torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=weight_decay, fused=fused or None)
 
 
 def adamw(
-    params: Params, /, lr: Rate = 2e-4, betas: tuple[Beta, Beta] = (0.5, 0.999), weight_decay: Decay = 0.01
+    params: Params,
+    /,
+    lr: Rate = 2e-4,
+    betas: tuple[Beta, Beta] = (0.5, 0.999),
+    weight_decay: Decay = 0.01,
+    fused: Fused = False,
 ) -> torch.optim.AdamW:
     """AdamW: Adam with decoupled weight decay (Loshchilov & Hutter)."""
-    return torch.optim.AdamW(params, lr=lr, betas=betas, weight_decay=weight_decay)
+    return torch.optim.AdamW(params, lr=lr, betas=betas, weight_decay=weight_decay, fused=fused or None)
 
 
 def rmsprop(

@@ -13,6 +13,7 @@ from PIL import Image
 
 from zoo.errors import ZooError
 from zoo.images import OutputType, to_batch
+from zoo.inference import inference
 from zoo.labelmaps import LabelEncoding, LabelMapPipeline, StyleControls
 
 from .styles import Styles, instances_of, style_map
@@ -81,7 +82,7 @@ class Pix2PixHDPipeline(LabelMapPipeline):
         label_batch, instance_batch, styles = apply_changes(label_batch, instance_batch, changes, styles, self.encoding)
         return self.output(self.synthesize(label_batch, instance_batch, styles, seed), output_type, single)
 
-    @torch.inference_mode()
+    @inference
     def synthesize(
         self, labels: torch.Tensor, instances: torch.Tensor, style: Styles = "random", seed: int = 0
     ) -> torch.Tensor:

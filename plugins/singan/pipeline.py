@@ -14,6 +14,7 @@ from PIL import Image
 from zoo.errors import ZooError
 from zoo.graph import GraphInput, GraphSpec
 from zoo.images import ImageInput, OutputType, from_batch, to_batch
+from zoo.inference import inference
 from zoo.metric import EvalBatch, to_unit
 from zoo.pipeline import Pipeline
 
@@ -61,7 +62,7 @@ class SinGANPipeline(Pipeline):
         """(height, width) of the finest scale: the training image as the model sees it."""
         return self.generator.sizes[-1]
 
-    @torch.inference_mode()
+    @inference
     def sample(
         self,
         n: int = 1,
@@ -101,12 +102,12 @@ class SinGANPipeline(Pipeline):
             real = F.interpolate(real, fake.shape[-2:], mode="bicubic", align_corners=False, antialias=True)
         return EvalBatch(fake=fake.float().cpu(), real=real.clamp(0, 1))
 
-    @torch.inference_mode()
+    @inference
     def reconstruct(self, output_type: OutputType = "pil") -> Any:
         """The training image as the pyramid rebuilds it from the fixed noise z*."""
         return self._out(self.generator.reconstruct(), output_type)
 
-    @torch.inference_mode()
+    @inference
     def super_resolve(
         self, image: ImageInput | None = None, factor: float = 4.0, seed: int | None = None, output_type="pil"
     ) -> Any:
@@ -133,14 +134,14 @@ class SinGANPipeline(Pipeline):
             x = g.step(len(g) - 1, noise, x)
         return self._out(fit(x, target), output_type)  # rounded up: cut to exactly factor times the input
 
-    @torch.inference_mode()
+    @inference
     def paint_to_image(
         self, paint: ImageInput, inject_scale: int, seed: int | None = None, output_type: OutputType = "pil"
     ) -> Any:
         """A realistic image with the layout of a rough ``paint`` (a clip-art of the training image)."""
         return self._out(self._inject(self._image(paint), inject_scale, seed), output_type)
 
-    @torch.inference_mode()
+    @inference
     def edit(
         self,
         image: ImageInput,
@@ -152,7 +153,7 @@ class SinGANPipeline(Pipeline):
         """``image`` with the region ``mask`` marks (a copy-pasted edit) made seamless."""
         return self._blend(image, mask, inject_scale, 20, seed, output_type)
 
-    @torch.inference_mode()
+    @inference
     def harmonize(
         self,
         image: ImageInput,
@@ -164,7 +165,7 @@ class SinGANPipeline(Pipeline):
         """``image`` with a pasted object (``mask``) given the training image's look."""
         return self._blend(image, mask, inject_scale, 7, seed, output_type)
 
-    @torch.inference_mode()
+    @inference
     def animate(
         self,
         frames: int = 100,

@@ -10,6 +10,7 @@ import torch
 from zoo.errors import ZooError
 from zoo.graph import GraphInput, GraphSpec
 from zoo.images import OutputType, to_batch
+from zoo.inference import inference
 from zoo.labelmaps import LabelMapPipeline, StyleControls
 
 
@@ -55,14 +56,14 @@ class SPADEPipeline(LabelMapPipeline):
             spec.attributes["output_size"] = generator.output_size
         return spec
 
-    @torch.inference_mode()
+    @inference
     def encode(self, photos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Style codes' mean and log-variance of photos (N, 3, H, W) in [-1, 1]."""
         if "E" not in self.nets:
             raise ZooError("this model has no style encoder (trained without the VAE, or an exported graph of G alone)")
         return self.nets["E"](photos.to(self.device))
 
-    @torch.inference_mode()
+    @inference
     def synthesize(
         self, labels: torch.Tensor, instances: torch.Tensor, z: torch.Tensor | None = None, seed: int = 0
     ) -> torch.Tensor:

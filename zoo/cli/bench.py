@@ -33,8 +33,10 @@ def bench_command(
         list[str] | None, typer.Option("--format", help="Time only this format (repeatable); default: every one.")
     ] = None,
 ) -> None:
-    """Time PyTorch (eager, channels_last, torch.compile) and every installed exporter's artifacts
-    (`zoo list exporter`) on the same inputs: latency, throughput, speed-up and error against eager."""
+    """Time PyTorch (eager, channels_last, bf16 on the CPU or fp16 on a GPU, torch.compile) and every
+    installed exporter's artifacts (`zoo list exporter`) on the same inputs: latency, throughput,
+    speed-up, and error and PSNR against eager. A PyTorch row in reduced precision is what
+    `pipe.to(precision=..., channels_last=True)` or `zoo generate --precision` runs."""
     from rich.console import Console
 
     from zoo.exporting.bench import bench, machine
@@ -64,15 +66,16 @@ def table(rows: list[dict[str, Any]], title: str) -> Any:
 
     out = Table(title=title)
     out.add_column("backend", no_wrap=True)
-    for heading in ("latency (ms)", "images/s", "speed-up", "max |err|"):
+    for heading in ("latency (ms)", "images/s", "speed-up", "max |err|", "PSNR (dB)"):
         out.add_column(heading, justify="right")
     out.add_column("status")
     for row in rows:
         if row["status"] == "ok":
             numbers = [f"{row['latency_ms']:.3g}", f"{row['throughput']:.3g}", f"{row['speedup']:.2f}x"]
-            out.add_row(row["backend"], *numbers, f"{row['max_abs_error']:.1e}", "ok")
+            quality = [f"{row['max_abs_error']:.1e}", f"{row['psnr']:.1f}"]
+            out.add_row(row["backend"], *numbers, *quality, "ok")
         else:  # the reason is told under the table (``reasons``)
-            out.add_row(row["backend"], *["-"] * 4, Text(row["status"]))
+            out.add_row(row["backend"], *["-"] * 5, Text(row["status"]))
     return out
 
 

@@ -28,8 +28,9 @@ from zoo.errors import ZooError
 from zoo.exporting.export import export_pipeline
 from zoo.exporting.exporter import VerificationError
 from zoo.exporting.prepare import for_export
+from zoo.exporting.verify import psnr
 from zoo.graph import check_sizes
-from zoo.inference import InferencePipeline
+from zoo.inference import REDUCED, InferencePipeline
 from zoo.registry import Entry, Registry
 
 Run = Callable[[], torch.Tensor]
@@ -82,9 +83,10 @@ def bench(
         if output is None:
             continue
         row["speedup"] = rows[0]["latency_ms"] / row["latency_ms"]
-        error = float((output.float().cpu() - outputs[0].float().cpu()).abs().max())
+        got, expected = output.float().cpu(), outputs[0].float().cpu()
+        error = float((got - expected).abs().max())
         if math.isfinite(error):
-            row["max_abs_error"] = error
+            row |= {"max_abs_error": error, "psnr": psnr(got, expected)}
         else:  # timed, but not an answer (and not a number JSON can hold)
             row |= {"status": "failed", "reason": "the output has NaN or infinite values"}
     return rows
@@ -123,10 +125,15 @@ def _backends(
 ) -> Iterator[tuple[str, Callable[[], Run]]]:
     """Each backend's name and how to set it up (which may raise :class:`Skip`). Set up as it is
     measured, so that besides eager at most one backend's copy of the weights is held."""
+    device = inputs[0].device.type
+    reduced = "fp16" if device == "cuda" else "bf16"
+    compiled = partial(_compiled, eager, inputs)
     yield "pytorch eager", lambda: partial(eager, *inputs)
     yield "pytorch channels_last", partial(_channels_last, eager, inputs)
+    yield f"pytorch {reduced} channels_last", partial(_reduced, partial(_channels_last, eager, inputs), reduced, device)
     if compile:
-        yield "torch.compile", lambda: partial(torch.compile(eager), *inputs)
+        yield "torch.compile", compiled
+        yield f"torch.compile {reduced}", partial(_reduced, compiled, reduced, device)
     for entry in exporters:
         missing = entry.obj.unavailable()
         if missing:
@@ -144,6 +151,24 @@ def _channels_last(eager: torch.nn.Module, inputs: list[torch.Tensor]) -> Run:
     module = copy.deepcopy(eager).to(memory_format=torch.channels_last)
     given = [x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x for x in inputs]
     return partial(module, *given)
+
+
+def _compiled(eager: torch.nn.Module, inputs: list[torch.Tensor]) -> Run:
+    return partial(torch.compile(eager), *inputs)
+
+
+def _reduced(make: Callable[[], Run], precision: str, device: str) -> Run:
+    """The run ``make`` sets up, under autocast to ``precision`` on ``device``, as a pipeline
+    runs after ``pipe.to(precision=...)``."""
+    if precision == "bf16" and device == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        raise Skip("this CPU has no bf16 instructions (AVX-512 BF16 or AMX)")
+    run = make()
+
+    def autocast() -> torch.Tensor:
+        with torch.autocast(device, dtype=REDUCED[precision]):
+            return run()
+
+    return autocast
 
 
 def _artifact(
@@ -182,7 +207,7 @@ def _skip(reason: str) -> Run:
 
 def _measure(make: Callable[[], Run], batch: int, repeats: int, warmup: int) -> tuple[dict[str, Any], Any]:
     """The timing row of one backend and its output (None unless it ran)."""
-    row: dict[str, Any] = {"latency_ms": None, "throughput": None, "speedup": None, "max_abs_error": None}
+    row: dict[str, Any] = {"latency_ms": None, "throughput": None, "speedup": None, "max_abs_error": None, "psnr": None}
     sync = torch.cuda.synchronize if torch.cuda.is_available() else lambda: None
     try:
         run = make()

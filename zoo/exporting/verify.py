@@ -48,7 +48,11 @@ def compare(
             checks.append(Check(size, None, None, None, "the output has NaN or infinite values"))
             continue
         error = (got - expected).abs()
-        mse = float((error**2).mean())
-        psnr = min(PSNR_CAP, 10 * math.log10(4.0 / mse)) if mse else PSNR_CAP  # peak-to-peak 2 in [-1, 1]
-        checks.append(Check(size, float(error.max()), float(error.mean()), psnr))
+        checks.append(Check(size, float(error.max()), float(error.mean()), psnr(got, expected)))
     return checks
+
+
+def psnr(got: torch.Tensor, expected: torch.Tensor) -> float:
+    """PSNR in dB of images in [-1, 1] (peak-to-peak 2), capped at :data:`PSNR_CAP`."""
+    mse = float(((got - expected) ** 2).mean())
+    return min(PSNR_CAP, 10 * math.log10(4.0 / mse)) if mse else PSNR_CAP

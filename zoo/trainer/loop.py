@@ -103,6 +103,7 @@ class Trainer:
         self.device = _device(self.settings.device, self.world)
         self.store = CheckpointStore(self.run_dir / "checkpoints", self.settings.keep_checkpoints)
         self.resume = Path(resume) if resume else None
+        self._memory_format = torch.channels_last if self.settings.channels_last else torch.preserve_format
         self.losses = self._build_losses()
         self._stop_requested = False
         self._saving = False
@@ -133,7 +134,7 @@ class Trainer:
             evaluator = Evaluator(self.config.eval, self.registry, self.run_dir, self.config.data.name)
             dataset, held = evaluator.split(dataset)
         model: Architecture = self.registry.get("architecture", self.config.arch).obj(self.config, self.registry)
-        model.to(self.device).train()
+        model.to(self.device, memory_format=self._memory_format).train()
         phases = model.phases(dataset)
         samples = to_device(_sample_batch(dataset, settings.num_samples), self.device)
         model.check_batch(samples)
@@ -174,7 +175,7 @@ class Trainer:
                 resumed = checkpoint is not None and index == position.phase
                 if not resumed:
                     model.build_phase(phases[index])
-                    model.to(self.device)
+                    model.to(self.device, memory_format=self._memory_format)
                     model.start_phase(phases[index], dataset)
                 run = self._phase_run(model, phases[index], batches, previous=run)
                 if resumed:
@@ -205,7 +206,7 @@ class Trainer:
         if checkpoint:
             for phase in phases[: position.phase + 1]:
                 model.build_phase(phase)
-            model.to(self.device)
+            model.to(self.device, memory_format=self._memory_format)
             load_strict(model.nets, checkpoint.weights(), checkpoint.path)
         if self.world.is_main:  # before anything is written: one line, not a traceback mid-way
             elsewhere = f"zoo train --resume {self.resume} --out NEW" if self.resume else "zoo train --out NEW"
@@ -565,7 +566,12 @@ class Trainer:
         """The weighted loss terms; a term of weight 0 is never built (a VGG loss without its
         weights file can be switched off so)."""
         return {
-            label: (term.weight, self.registry.create("loss", term.name, **term.options).to(self.device))
+            label: (
+                term.weight,
+                self.registry.create("loss", term.name, **term.options).to(
+                    self.device, memory_format=self._memory_format
+                ),
+            )
             for label, term in self.config.loss.items()
             if term.weight
         }
