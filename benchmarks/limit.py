@@ -48,7 +48,7 @@ def conv_rate(precision: str) -> float | None:
     """The best GFLOP/s of a 3x3 convolution among :data:`CONV_SHAPES` (channels last, oneDNN's
     fastest layout here), as the generators' bulk is; none for int8 (PyTorch has no plain int8
     convolution to time). Three warm-up runs a shape: oneDNN builds its bf16 kernels on the first
-    calls, and one warm-up measured bf16 at an eighth of its rate (326 against 2637 GFLOP/s)."""
+    calls, and one warm-up measured bf16 at an eighth of its rate (326 GFLOP/s; 2712 in ``results/limit.json``)."""
     if precision == "int8":
         return None
     return max(_conv_rate(precision, channels, size) for channels, size in CONV_SHAPES)

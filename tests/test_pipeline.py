@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from helpers import SPADE_TINY, random_pipeline, write_image
+from helpers import HD_TINY, SPADE_TINY, random_pipeline, write_image
 from PIL import Image
 from safetensors.torch import load_file, save_file
 from typer.testing import CliRunner
@@ -231,12 +231,27 @@ def test_bf16_with_channels_last_computes_the_convolutions_in_bf16_and_fp32_agai
         pipe.to(precision="fp8")
 
 
-def test_a_familys_own_methods_run_in_the_pipelines_precision_and_return_fp32():
-    pipe = random_pipeline("spade", SPADE_TINY).to(precision="bf16")
+@pytest.mark.parametrize(
+    ("arch", "overrides", "photo"),
+    [("spade", SPADE_TINY, False), ("pix2pixhd", [*HD_TINY, "model.instance_features=true"], True)],
+    ids=["spade", "pix2pixhd-style-photo"],
+)
+def test_a_familys_own_methods_run_in_the_pipelines_precision_and_return_fp32(arch, overrides, photo):
+    pipe = random_pipeline(arch, overrides)
     labels = torch.randint(0, 4, (1, 1, 64, 64))
-    seen = _conv_outputs(pipe)
-    out = pipe.synthesize(labels, labels)
-    assert set(seen) == {torch.bfloat16} and out.dtype == torch.float32
+    style = {"style": torch.rand(1, 3, 64, 64) * 2 - 1} if photo else {}  # the encoder's features, in bf16
+    seen = _conv_outputs(pipe.to(precision="bf16"))
+    out = pipe.synthesize(labels, labels, **style)  # (the tiny models saturate: closeness is the test above's)
+    assert set(seen) == {torch.bfloat16} and out.dtype == torch.float32 and torch.isfinite(out).all()
+
+
+def test_an_exported_graph_refuses_bf16_and_channels_last(monkeypatch):
+    pipe = tiny_pix2pix()
+    monkeypatch.setattr(Pix2PixPipeline, "exported", property(lambda self: True))
+    for option in ({"precision": "bf16"}, {"channels_last": True}):
+        with pytest.raises(ZooError, match="an exported graph runs in the precision and layout it was exported in"):
+            pipe.to(**option)
+    assert pipe.to(precision="fp32").precision == "fp32"
 
 
 def test_zoo_generate_with_bf16_and_channels_last_writes_what_the_pipeline_gives(trained_run, tmp_path):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
@@ -90,7 +91,8 @@ class InferencePipeline:
 
     # --- what a family implements ------------------------------------------------------------
     def generate(self, x: torch.Tensor) -> torch.Tensor:
-        """Images in [-1, 1] (N, C, H, W) -> images in [-1, 1]."""
+        """Images in [-1, 1] (N, C, H, W) -> images in [-1, 1]. Called bare, it runs with autograd
+        and in fp32: the pipeline's calls run it under :meth:`running`."""
         raise NotImplementedError
 
     usage: str = 'image = pipe("input.png")'
@@ -142,18 +144,22 @@ class InferencePipeline:
     ) -> InferencePipeline:
         """Move the model to ``device``; compute in ``precision`` (autocast: bf16 runs on the
         CPU's AMX/AVX-512 bf16 units, fp16 on GPUs); store the networks' weights channels-last
-        (NHWC), which oneDNN's and cuDNN's fastest convolutions take. bf16 with channels-last is
-        2.1-4x eager fp32 on this project's CPU (``benchmarks/README.md``); either alone gains
-        less. Both change the outputs slightly, so neither is on by default."""
+        (NHWC), which oneDNN's and cuDNN's fastest convolutions take. bf16 with channels-last
+        ran 2.5-4.4x eager fp32 at 40-75 dB PSNR on this project's CPU, with random weights
+        (``benchmarks/README.md``); measure a trained model with ``zoo bench``. Both change the
+        outputs slightly, so neither is on by default."""
+        if self.exported and (precision not in (None, "fp32") or channels_last):
+            raise ZooError("an exported graph runs in the precision and layout it was exported in (fp32, fp16 or "
+                           "int8): load the PyTorch model for bf16 or channels-last")  # fmt: skip
         if device is not None:
             self.device = torch.device(device)
             self.nets.to(self.device)
         if precision is not None:
             if precision not in get_args(Precision):
                 raise ZooError(f"precision={precision!r}: choose one of {', '.join(get_args(Precision))}")
-            if self.exported and precision != "fp32":
-                raise ZooError("an exported graph computes in the precision it was exported in: export it with "
-                               f"--set precision={precision} instead")  # fmt: skip
+            if precision == "bf16" and self.device.type == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+                warnings.warn("this CPU has no bf16 units (AVX-512 BF16 or AMX): bf16 runs emulated, slower than fp32",
+                              stacklevel=2)  # fmt: skip
             self.precision = precision
         if channels_last is not None:
             self.nets.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)

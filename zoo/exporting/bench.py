@@ -158,8 +158,9 @@ def _compiled(eager: torch.nn.Module, inputs: list[torch.Tensor]) -> Run:
 
 
 def _reduced(make: Callable[[], Run], precision: str, device: str) -> Run:
-    """The run ``make`` sets up, under autocast to ``precision`` on ``device``, as a pipeline
-    runs after ``pipe.to(precision=...)``."""
+    """The run ``make`` sets up, under autocast to ``precision`` on ``device``: what a pipeline
+    runs after ``pipe.to(precision=..., channels_last=True)``, which leaves its inputs NCHW (the
+    first convolution's output is channels-last all the same)."""
     if precision == "bf16" and device == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
         raise Skip("this CPU has no bf16 instructions (AVX-512 BF16 or AMX)")
     run = make()
