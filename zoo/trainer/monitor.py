@@ -208,7 +208,7 @@ class Monitor:
         path.parent.mkdir(exist_ok=True)
         titled.save(path)
         if self.writer is not None:
-            self.writer.add_image("samples", torch.from_numpy(np.asarray(titled)).permute(2, 0, 1), global_step)
+            self.writer.add_image("samples", np.asarray(titled), global_step, dataformats="HWC")
         return path
 
     def message(self, text: str) -> None:
