@@ -49,6 +49,18 @@ def best_device() -> torch.device:
     return torch.device("cpu")
 
 
+def bf16_units(device_type: str) -> bool:
+    """Whether bf16 runs natively on ``device_type``: a CPU needs AVX-512 BF16 or AMX (elsewhere
+    oneDNN emulates it, slower than fp32); GPUs are taken to have it."""
+    return device_type != "cpu" or torch.ops.mkldnn._is_mkldnn_bf16_supported()
+
+
+def autocast(precision: str, device_type: str) -> contextlib.AbstractContextManager:
+    """Autocast to ``precision`` on ``device_type``; nothing for fp32."""
+    dtype = REDUCED.get(precision)
+    return contextlib.nullcontext() if dtype is None else torch.autocast(device_type, dtype=dtype)
+
+
 def inference(method: Method) -> Method:
     """A pipeline method that runs as every inference call does (:meth:`InferencePipeline.running`);
     a reduced-precision tensor it returns comes back in fp32, as the rest of zoo expects."""
@@ -157,7 +169,7 @@ class InferencePipeline:
         if precision is not None:
             if precision not in get_args(Precision):
                 raise ZooError(f"precision={precision!r}: choose one of {', '.join(get_args(Precision))}")
-            if precision == "bf16" and self.device.type == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            if precision == "bf16" and not bf16_units(self.device.type):
                 warnings.warn("this CPU has no bf16 units (AVX-512 BF16 or AMX): bf16 runs emulated, slower than fp32",
                               stacklevel=2)  # fmt: skip
             self.precision = precision
@@ -168,9 +180,7 @@ class InferencePipeline:
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
         """How every inference call runs: without autograd, in the pipeline's precision."""
-        dtype = REDUCED.get(self.precision)
-        autocast = contextlib.nullcontext() if dtype is None else torch.autocast(self.device.type, dtype=dtype)
-        with torch.inference_mode(), autocast:
+        with torch.inference_mode(), autocast(self.precision, self.device.type):
             yield
 
     def save(self, folder: Path, config: Mapping[str, Any] | None = None) -> None:

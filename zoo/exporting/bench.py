@@ -30,7 +30,7 @@ from zoo.exporting.exporter import VerificationError
 from zoo.exporting.prepare import for_export
 from zoo.exporting.verify import psnr
 from zoo.graph import check_sizes
-from zoo.inference import REDUCED, InferencePipeline
+from zoo.inference import InferencePipeline, autocast, bf16_units
 from zoo.registry import Entry, Registry
 
 Run = Callable[[], torch.Tensor]
@@ -161,15 +161,15 @@ def _reduced(make: Callable[[], Run], precision: str, device: str) -> Run:
     """The run ``make`` sets up, under autocast to ``precision`` on ``device``: what a pipeline
     runs after ``pipe.to(precision=..., channels_last=True)``, which leaves its inputs NCHW (the
     first convolution's output is channels-last all the same)."""
-    if precision == "bf16" and device == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+    if precision == "bf16" and not bf16_units(device):
         raise Skip("this CPU has no bf16 instructions (AVX-512 BF16 or AMX)")
     run = make()
 
-    def autocast() -> torch.Tensor:
-        with torch.autocast(device, dtype=REDUCED[precision]):
+    def reduced() -> torch.Tensor:
+        with autocast(precision, device):
             return run()
 
-    return autocast
+    return reduced
 
 
 def _artifact(

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -41,6 +41,8 @@ from zoo.trainer.distributed import World
 from zoo.trainer.evaluator import Evaluator
 from zoo.trainer.loader import Batches
 from zoo.trainer.monitor import Monitor, truncate_metrics
+
+Module = TypeVar("Module", bound=nn.Module)
 
 
 @dataclass
@@ -134,7 +136,7 @@ class Trainer:
             evaluator = Evaluator(self.config.eval, self.registry, self.run_dir, self.config.data.name)
             dataset, held = evaluator.split(dataset)
         model: Architecture = self.registry.get("architecture", self.config.arch).obj(self.config, self.registry)
-        model.to(self.device, memory_format=self._memory_format).train()
+        self._place(model).train()
         phases = model.phases(dataset)
         samples = to_device(_sample_batch(dataset, settings.num_samples), self.device)
         model.check_batch(samples)
@@ -175,7 +177,7 @@ class Trainer:
                 resumed = checkpoint is not None and index == position.phase
                 if not resumed:
                     model.build_phase(phases[index])
-                    model.to(self.device, memory_format=self._memory_format)
+                    self._place(model)
                     model.start_phase(phases[index], dataset)
                 run = self._phase_run(model, phases[index], batches, previous=run)
                 if resumed:
@@ -206,7 +208,7 @@ class Trainer:
         if checkpoint:
             for phase in phases[: position.phase + 1]:
                 model.build_phase(phase)
-            model.to(self.device, memory_format=self._memory_format)
+            self._place(model)
             load_strict(model.nets, checkpoint.weights(), checkpoint.path)
         if self.world.is_main:  # before anything is written: one line, not a traceback mid-way
             elsewhere = f"zoo train --resume {self.resume} --out NEW" if self.resume else "zoo train --out NEW"
@@ -562,16 +564,15 @@ class Trainer:
 
         session.evaluator.run(pipeline, step, session.monitor.evaluation)
 
+    def _place(self, module: Module) -> Module:
+        """``module`` on the run's device, its 4-D weights channels-last where the run asks."""
+        return module.to(self.device, memory_format=self._memory_format)
+
     def _build_losses(self) -> dict[str, tuple[float, LossTerm]]:
         """The weighted loss terms; a term of weight 0 is never built (a VGG loss without its
         weights file can be switched off so)."""
         return {
-            label: (
-                term.weight,
-                self.registry.create("loss", term.name, **term.options).to(
-                    self.device, memory_format=self._memory_format
-                ),
-            )
+            label: (term.weight, self._place(self.registry.create("loss", term.name, **term.options)))
             for label, term in self.config.loss.items()
             if term.weight
         }
