@@ -69,6 +69,7 @@ def test_the_boundary_map_separates_touching_instances_of_one_class():
 
 
 def test_instance_average_pooling():
+    torch.manual_seed(0)  # unseeded, about 1 draw in 25 put a near-zero mean past allclose's 1e-8 absolute slack
     features, instances = torch.randn(2, 3, 8, 8), torch.randint(0, 4, (2, 1, 8, 8))
     pooled = instance_mean(features, instances)
     for b in range(2):
