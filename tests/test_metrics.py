@@ -161,8 +161,19 @@ def test_a_metric_without_its_weights_names_the_file_and_where_it_is_published(m
     from zoo.plugins.metrics.inception import FID
 
     monkeypatch.delenv("ZOO_INCEPTION_FID_WEIGHTS", raising=False)
-    with pytest.raises(ConfigError, match=r"weights-inception-2015-12-05-6726825d\.pth.*github\.com/toshas"):
+    with pytest.raises(
+        ConfigError, match=r"weights-inception-2015-12-05-6726825d\.pth.*--set fid\.file=.*github\.com/toshas"
+    ):
         FID()
+
+
+def test_zoo_list_metric_shows_the_built_in_metrics_and_segmenters():
+    listed = CliRunner().invoke(app, ["list", "metric"])
+    assert listed.exit_code == 0, listed.output
+    for name in ("fid", "kid", "sifid", "lpips_diversity", "psnr", "ssim", "segmentation"):
+        assert name in listed.output
+    segmenters = CliRunner().invoke(app, ["list", "segmenter"])
+    assert "drn_d_105_cityscapes" in segmenters.output and "torchvision" in segmenters.output
 
 
 def test_zoo_eval_with_standin_inception_writes_metrics_json_and_the_card_shows_them(trained_run, tmp_path):
@@ -368,3 +379,69 @@ def test_kid_records_the_subset_size_it_measured_with():
     kid.fake, kid.real = [features(30, seed=1)], [features(30, seed=2) + 0.5]
     assert kid.protocol()["subset_size"] == 30  # all of the 30 images, not the 1000 asked for
     assert kid.compute()["kid"] == pytest.approx(unbiased_mmd2(kid.fake[0].numpy(), kid.real[0].numpy()), rel=1e-9)
+
+
+def on_the_uint8_grid(*shape: int, seed: int) -> torch.Tensor:
+    """Images in [0, 1] a PNG holds exactly, so the metrics' quantization leaves them as they are."""
+    return torch.randint(0, 256, shape, generator=torch.Generator().manual_seed(seed)).double() / 255
+
+
+def test_psnr_and_ssim_are_the_textbook_values_on_hand_made_pairs():
+    from zoo.plugins.metrics.pixels import PSNR, SSIM
+
+    real = on_the_uint8_grid(2, 3, 32, 32, seed=0)
+    fake = real.clone()
+    fake[0] = (fake[0] + 8 / 255).clamp(max=1)  # image 0 off by 8 levels (less where it clips)
+    fake[1, :, :16] = 1 - fake[1, :, :16]  # image 1: the top half inverted
+    mse = ((fake - real) ** 2).mean(dim=(1, 2, 3))
+    psnr = PSNR()
+    psnr.update(EvalBatch(fake=fake.float(), real=real.float()))
+    assert psnr.compute()["psnr"] == pytest.approx(float((10 * torch.log10(1 / mse)).mean()), rel=1e-6)
+    same = SSIM()
+    same.update(EvalBatch(fake=real.float(), real=real.float()))
+    assert same.compute()["ssim"] == pytest.approx(1.0, abs=1e-9)
+    off = SSIM()
+    off.update(EvalBatch(fake=fake.float(), real=real.float()))
+    assert 0 < off.compute()["ssim"] < 0.99
+
+
+def test_lpips_diversity_is_the_lpips_formula_on_standin_alexnet_features(tmp_path):
+    """LPIPS v0.1 written out here (scaling, AlexNet's five ReLUs, unit-normalized channels, the
+    linear layers, spatial mean, sum) on a stand-in (random, not ImageNet) AlexNet saved by the test."""
+    from torchvision.models import alexnet
+
+    from zoo.plugins.metrics.lpips import LPIPSDiversity
+
+    torch.manual_seed(0)
+    backbone = alexnet(weights=None).eval()
+    file = tmp_path / "standin-alexnet.pth"
+    torch.save(backbone.state_dict(), file)
+    metric = LPIPSDiversity(file=str(file))
+    a, b, c = (on_the_uint8_grid(1, 3, 64, 64, seed=s).float() for s in (1, 2, 3))
+    metric.update(EvalBatch(fake=a, variants=[b, c]))
+
+    shift = torch.tensor([-0.030, -0.088, -0.188])[None, :, None, None]
+    scale = torch.tensor([0.458, 0.448, 0.450])[None, :, None, None]
+    ends = (2, 5, 8, 10, 12)  # after relu1 .. relu5 of torchvision's AlexNet features
+    lins = [getattr(metric.network, f"lin{k}").model[1].weight for k in range(5)]
+
+    def relus(x):
+        x, out, layer = (2 * x - 1 - shift) / scale, [], 0
+        for end in ends:
+            for index in range(layer, end):
+                x = backbone.features[index](x)
+            out.append(x)
+            layer = end
+        return out
+
+    def lpips(x, y):
+        total = 0.0
+        for fx, fy, w in zip(relus(x), relus(y), lins, strict=True):
+            nx, ny = (f / torch.sqrt(1e-8 + (f**2).sum(1, keepdim=True)) for f in (fx, fy))
+            total += float(((nx - ny) ** 2 * w.view(1, -1, 1, 1)).sum(1).mean())
+        return total
+
+    with torch.no_grad():
+        expected = np.mean([lpips(a, b), lpips(a, c), lpips(b, c)])
+    assert metric.compute()["lpips_diversity"] == pytest.approx(expected, rel=1e-4)
+    assert expected > 0

@@ -71,10 +71,10 @@ class Segmenter(nn.Module):
         return labels
 
 
-def weights_file(file: str | None, env: str, what: str, published: str, option: str = "METRIC.file") -> Path:
+def weights_file(file: str | None, env: str, what: str, published: str, option: str) -> Path:
     """The local weights file a metric needs (``file``, else the ``env`` variable), or a
     ConfigError naming the file and where its reference implementation publishes it; ``option``
-    is the key that sets ``file`` (a segmenter's is ``segmentation.options.file``)."""
+    is the key that sets ``file`` (``fid.file``; a segmenter's is ``segmentation.options.file``)."""
     path = file or os.environ.get(env)
     if not path:
         raise ConfigError(

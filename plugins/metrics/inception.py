@@ -42,7 +42,11 @@ class _InceptionMetric(Metric):
         from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 
         self.path = weights_file(
-            file, FID_ENV, f"the TF-ported Inception-v3 weights pt_inception-2015-12-05 ({FID_FILE})", FID_URL
+            file,
+            FID_ENV,
+            f"the TF-ported Inception-v3 weights pt_inception-2015-12-05 ({FID_FILE})",
+            FID_URL,
+            f"{type(self).__name__.lower()}.file",  # fid.file, kid.file
         )
         self.extractor = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"], str(self.path)).eval()
         self.weights = weights_record(self.path)
@@ -152,7 +156,9 @@ class SIFID(Metric):
     higher_is_better: ClassVar[dict[str, bool]] = {"sifid": False}
 
     def __init__(self, file: str | None = None):
-        self.path = weights_file(file, SIFID_ENV, f"torchvision's ImageNet Inception-v3 ({SIFID_FILE})", SIFID_URL)
+        self.path = weights_file(
+            file, SIFID_ENV, f"torchvision's ImageNet Inception-v3 ({SIFID_FILE})", SIFID_URL, "sifid.file"
+        )
         self.network = sifid_network(str(self.path))
         self.weights = weights_record(self.path)
         self.reset()

@@ -41,7 +41,9 @@ class LPIPSDiversity(Metric):
     higher_is_better: ClassVar[dict[str, bool]] = {"lpips_diversity": True}
 
     def __init__(self, file: str | None = None):
-        self.path = weights_file(file, ALEX_ENV, f"torchvision's ImageNet AlexNet ({ALEX_FILE}) for LPIPS", ALEX_URL)
+        self.path = weights_file(
+            file, ALEX_ENV, f"torchvision's ImageNet AlexNet ({ALEX_FILE}) for LPIPS", ALEX_URL, "lpips_diversity.file"
+        )
         self.network = lpips_alex(str(self.path))
         self.weights = weights_record(self.path)
         self.reset()
