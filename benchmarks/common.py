@@ -36,10 +36,13 @@ def timed(fn: Callable[[], Any], repeats: int = 3, warmup: int = 1) -> dict[str,
     return {"median_s": statistics.median(times), "times_s": times}
 
 
-def train_stamped(config: Any, on_iteration: Callable[[int], None] | None = None) -> list[float]:
-    """Train ``config`` in a temporary folder; the ``time.perf_counter()`` at the end of each
-    iteration, as the trainer's monitor sees it (so start-up does not count). ``on_iteration``
-    gets the number of iterations done so far, before the monitor records the last one."""
+def train_stamped(
+    config: Any, on_iteration: Callable[[int], None] | None = None, out: str | None = None
+) -> list[float]:
+    """Train ``config`` in ``out`` (default: a temporary folder); the ``time.perf_counter()`` at
+    the end of each iteration, as the trainer's monitor sees it (so start-up does not count).
+    ``on_iteration`` gets the number of iterations done so far, before the monitor records the
+    last one."""
     import zoo
     from zoo.trainer.monitor import Monitor
 
@@ -54,11 +57,52 @@ def train_stamped(config: Any, on_iteration: Callable[[int], None] | None = None
 
     Monitor.step = stamped
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            zoo.train(config, out=folder)
+        if out is not None:
+            zoo.train(config, out=out)
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                zoo.train(config, out=folder)
     finally:
         Monitor.step = original
     return stamps
+
+
+class IterationFlops:
+    """An ``on_iteration`` callback for :func:`train_stamped` that counts the floating-point
+    operations (``torch.utils.flop_counter``'s formulas: convolutions and matrix products,
+    forward and backward, a gradient penalty's double backward included) of the iteration after
+    the ``after``-th; that iteration runs under the counter, so it is not one to time."""
+
+    def __init__(self, after: int):
+        self.after, self.gflop = after, None
+        self._mode: _FlopCount | None = None
+
+    def __call__(self, done: int) -> None:
+        if done == self.after:
+            self._mode = _FlopCount()
+            self._mode.__enter__()
+        elif done == self.after + 1 and self._mode is not None:
+            self._mode.__exit__(None, None, None)
+            self.gflop = self._mode.flops / 1e9
+
+
+class _FlopCount(torch.utils._python_dispatch.TorchDispatchMode):
+    """FLOPs by ``torch.utils.flop_counter``'s formulas without its module tracker, whose
+    backward hooks ``torch.autograd.grad`` (the gradient penalty) refuses."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flops = 0
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        from torch.utils.flop_counter import flop_registry
+
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        formula = flop_registry.get(func._overloadpacket)
+        if formula is not None:
+            self.flops += formula(*args, **kwargs, out_val=out)
+        return out
 
 
 def peak_memory_mb() -> float:

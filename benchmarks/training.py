@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 import torch
-from common import peak_memory_mb, report, run_case, train_stamped
+from common import IterationFlops, fraction_of_limit, peak_memory_mb, report, run_case, train_stamped
 
 import zoo
 
@@ -50,9 +50,10 @@ SCOPES = {  # record_function scope prefix -> what it is (everything under it)
 
 def run(family: str, variant: str, steps: int, warmup: int, profile: bool) -> dict:
     """Train ``warmup + steps`` iterations and time the last ``steps`` (their median), then
-    (``profile``) one more under the profiler."""
+    (``profile``) one more under the profiler, then one whose FLOPs are counted."""
     timed_end = warmup + steps + 1  # the iteration whose end closes the last timed interval
     profiler = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) if profile else None
+    flops = IterationFlops(after=timed_end + (1 if profile else 0))
 
     peak: list[float] = []
 
@@ -61,16 +62,19 @@ def run(family: str, variant: str, steps: int, warmup: int, profile: bool) -> di
             peak.append(peak_memory_mb())  # before the profiler adds its own
         if profiler is not None and done in (timed_end, timed_end + 1):
             (profiler.start if done == timed_end else profiler.stop)()
+        flops(done)
 
-    iterations = timed_end + (1 if profile else 0)
+    iterations = flops.after + 1
     overrides = [*VARIANTS[variant], f"train.max_iterations={iterations}", "train.progress=false",
                  "train.tensorboard=false", "train.device=cpu", "train.sample_every=100000",
                  "train.checkpoint_every=100000", "train.final=weights"]  # fmt: skip
     stamps = train_stamped(zoo.make_config(FAMILIES[family], overrides=overrides), on_iteration)
     timed = stamps[warmup:timed_end]
     times = [b - a for a, b in itertools.pairwise(timed)]
-    row = {"family": family, "variant": variant, "step_s": statistics.median(times), "times_s": times,
-           "peak_mb": peak[0]}  # fmt: skip
+    step_s = statistics.median(times)
+    precision = "bf16" if "train.precision=bf16" in VARIANTS[variant] else "fp32"
+    row = {"family": family, "variant": variant, "step_s": step_s, "times_s": times, "peak_mb": peak[0],
+           "gflop": flops.gflop, "fraction_of_limit": fraction_of_limit(flops.gflop, step_s, precision)}  # fmt: skip
     if profiler is not None:
         row["profile"] = breakdown(profiler)
     return row
@@ -125,7 +129,7 @@ def main() -> None:
             row["vs_default"] = row["step_s"] / family_rows[0]["step_s"]
         rows += family_rows
     columns = {"family": "family", "variant": "variant", "step_s": "s / iteration", "vs_default": "x default",
-               "peak_mb": "peak MB"}  # fmt: skip
+               "gflop": "GFLOP / iteration", "fraction_of_limit": "of limit", "peak_mb": "peak MB"}  # fmt: skip
     path = report("training", "Training iterations, batch 1, 256x256, CPU", rows, columns)
     for row in rows:
         if "profile" in row:
